@@ -1,0 +1,9 @@
+#include "cmd/global_options.hpp"
+#include "core/error/error.hpp"
+
+void register_token(CLI::App& app, GlobalOptions& global) {
+  auto* cmd = app.add_subcommand("token", "Mint a signed API token (JWT HS256) for a user");
+  static long user = 0;
+  cmd->add_option("--user", user, "user id (the token's sub claim)")->type_name("ID")->required();
+  cmd->callback([] { nf::fail_not_built("token", "issue #4"); });
+}

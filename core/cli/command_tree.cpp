@@ -1,0 +1,41 @@
+#include "core/cli/command_tree.hpp"
+
+namespace nf::cli {
+
+std::string program_description() {
+  return "novafeed: operate and serve the personalized feed of Nova.\n"
+         "Runs the CDC connector, schemas, backfill, verify, ingest, ranking jobs, the feed API "
+         "and its latency gate against PostgreSQL, Kafka, ClickHouse and Redis.";
+}
+
+void configure_root(CLI::App& app) {
+  app.fallthrough();
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("novafeed ") + NOVAFEED_VERSION);
+  app.footer(
+      "Configuration: built-in defaults < --config FILE < NOVAFEED_* environment < --set KEY=VALUE.\n"
+      "Exit status: 0 ok, 1 a check failed, 2 usage or config error, 3 a dependency is unreachable.\n"
+      "Start here: `scripts/stack up`, then `novafeed schema apply`, `novafeed connectors apply --wait`,\n"
+      "`novafeed doctor`. Every command has --help and a man page (man novafeed-<command>).");
+}
+
+std::vector<std::string> option_choices(const CLI::Option& option) {
+  std::vector<std::string> choices;
+  const std::string type = option.get_type_name();
+  const auto open = type.find('{');
+  const auto close = type.find('}', open);
+  if (open == std::string::npos || close == std::string::npos) return choices;
+  std::string current;
+  for (size_t i = open + 1; i < close; ++i) {
+    if (type[i] == ',') {
+      choices.push_back(current);
+      current.clear();
+    } else if (type[i] != ' ') {
+      current += type[i];
+    }
+  }
+  if (!current.empty()) choices.push_back(current);
+  return choices;
+}
+
+}  // namespace nf::cli

@@ -1,0 +1,73 @@
+#include "core/config/config.hpp"
+
+namespace nf::config {
+
+// Defaults match the local stack started by scripts/stack (ports chosen not to collide
+// with a developer's own servers).
+const std::vector<OptionSpec>& option_specs() {
+  static const std::vector<OptionSpec> specs = {
+      {"postgres.url", "postgresql://novafeed@127.0.0.1:15432/novafeed",
+       "libpq connection URL of the OLTP database"},
+      {"postgres.password", "", "PostgreSQL password (if not in the URL)", true},
+      {"postgres.password_file", "", "file holding the PostgreSQL password"},
+      {"postgres.connect_timeout_s", "5", "seconds to wait for a PostgreSQL connection"},
+
+      {"clickhouse.url", "http://127.0.0.1:18123", "ClickHouse HTTP interface"},
+      {"clickhouse.database", "novafeed", "ClickHouse database holding novafeed's tables"},
+      {"clickhouse.user", "default", "ClickHouse user"},
+      {"clickhouse.password", "", "ClickHouse password", true},
+      {"clickhouse.password_file", "", "file holding the ClickHouse password"},
+      {"clickhouse.timeout_ms", "2000", "query timeout for ClickHouse requests"},
+      {"clickhouse.cluster", "", "cluster name for ON CLUSTER DDL (empty: single server)"},
+
+      {"redis.url", "redis://127.0.0.1:16379", "Redis URL (redis://host:port[/db])"},
+      {"redis.timeout_ms", "500", "Redis connect and command timeout"},
+
+      {"kafka.brokers", "127.0.0.1:19092", "Kafka bootstrap servers, comma-separated"},
+      {"kafka.events_topic", "events", "topic POST /api/v1/events writes to"},
+      {"kafka.timeout_ms", "5000", "timeout for Kafka metadata and admin requests"},
+
+      {"connect.url", "http://127.0.0.1:18083", "Kafka Connect REST API"},
+      {"connect.timeout_ms", "10000", "timeout for Kafka Connect REST requests"},
+      {"connect.connector", "novafeed-postgres", "name of the Debezium connector"},
+
+      {"cdc.tables", "users,posts,follows,likes,comments", "PostgreSQL tables captured by CDC"},
+      {"cdc.schema", "public", "PostgreSQL schema of the captured tables"},
+      {"cdc.slot", "novafeed_slot", "logical replication slot used by Debezium"},
+      {"cdc.publication", "novafeed_cdc", "publication created by `schema apply`"},
+      {"cdc.topic_prefix", "nova", "Debezium topic.prefix (raw topics before routing)"},
+      {"cdc.topic_format", "cdc.{table}", "topic each table's changes are routed to"},
+      {"cdc.heartbeat_interval_ms", "10000", "Debezium heartbeat interval"},
+      {"cdc.heartbeat_table", "novafeed_heartbeat", "table the heartbeat action query writes"},
+      {"cdc.snapshot_mode", "initial", "Debezium snapshot.mode"},
+      {"cdc.database_host", "", "PostgreSQL host as seen from the Connect worker (default: from postgres.url)"},
+      {"cdc.database_port", "", "PostgreSQL port as seen from the Connect worker (default: from postgres.url)"},
+
+      {"serve.listen", "127.0.0.1:8080", "address `serve` listens on"},
+      {"auth.jwt_secret", "", "HS256 secret for API tokens", true},
+      {"auth.jwt_secret_file", "", "file holding the HS256 secret"},
+
+      {"doctor.max_slot_lag_bytes", "1073741824", "WAL retained by the slot above which doctor is unhealthy"},
+
+      {"ranking.weight_freshness", "0.30", "score weight of freshness"},
+      {"ranking.weight_engagement", "0.40", "score weight of engagement"},
+      {"ranking.weight_affinity", "0.30", "score weight of affinity"},
+      {"ranking.trend_weight_engagement", "0.40", "trend weight of engagement"},
+      {"ranking.trend_weight_freshness", "0.30", "trend weight of freshness"},
+      {"ranking.decay_per_hour", "0.10", "freshness = exp(-decay * age_hours)"},
+      {"ranking.follow_window_h", "72", "F1 follow source window"},
+      {"ranking.trending_window_h", "24", "F2 trending source window"},
+      {"ranking.affinity_window_h", "72", "F3 affinity source window"},
+      {"ranking.affinity_days", "90", "window of the N interaction count"},
+      {"ranking.seen_window_h", "24", "posts seen within this window are removed"},
+  };
+  return specs;
+}
+
+const OptionSpec* find_spec(std::string_view key) {
+  for (const auto& spec : option_specs())
+    if (spec.key == key) return &spec;
+  return nullptr;
+}
+
+}  // namespace nf::config

@@ -1,0 +1,26 @@
+#include "core/error/error.hpp"
+
+namespace nf {
+
+std::string_view exit_code_name(ExitCode code) {
+  switch (code) {
+    case ExitCode::ok: return "ok";
+    case ExitCode::check_failed: return "check_failed";
+    case ExitCode::usage: return "usage";
+    case ExitCode::unreachable: return "unreachable";
+  }
+  return "unknown";
+}
+
+void fail_usage(std::string message) { throw Error(ExitCode::usage, std::move(message)); }
+void fail_unreachable(std::string message) { throw Error(ExitCode::unreachable, std::move(message)); }
+void fail_check(std::string message) { throw Error(ExitCode::check_failed, std::move(message)); }
+
+}  // namespace nf
+
+namespace nf {
+void fail_not_built(std::string_view command, std::string_view issue) {
+  throw Error(ExitCode::usage, "`novafeed " + std::string(command) + "` is not built yet (tracked in " +
+                                   std::string(issue) + "); nothing was done");
+}
+}  // namespace nf

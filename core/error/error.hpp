@@ -1,0 +1,42 @@
+#pragma once
+// One table of exit codes (SPEC §5) and the one exception type that ends a command.
+// Library code throws nf::Error where an operation must stop; cmd/main.cpp is the only
+// place that catches it and turns it into a message and an exit status.
+
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace nf {
+
+enum class ExitCode : int {
+  ok = 0,
+  check_failed = 1,  // a check failed: drift, gate, unhealthy, a failed operation
+  usage = 2,         // usage or configuration error
+  unreachable = 3,   // a dependency is unreachable
+};
+
+// The name used in man pages and --json output.
+std::string_view exit_code_name(ExitCode code);
+
+class Error : public std::runtime_error {
+ public:
+  Error(ExitCode code, std::string message) : std::runtime_error(std::move(message)), code_(code) {}
+  ExitCode code() const { return code_; }
+
+ private:
+  ExitCode code_;
+};
+
+// Shorthands for the common kinds, so a throw site reads as a sentence.
+[[noreturn]] void fail_usage(std::string message);
+[[noreturn]] void fail_unreachable(std::string message);
+[[noreturn]] void fail_check(std::string message);
+
+}  // namespace nf
+
+namespace nf {
+// For a command whose capability has not landed yet: says so and exits 2, never a
+// silent no-op.
+[[noreturn]] void fail_not_built(std::string_view command, std::string_view issue);
+}  // namespace nf

@@ -1,0 +1,27 @@
+#pragma once
+// Integration tests run against the real local stack (scripts/stack up). These helpers
+// read the stack's endpoints and make a missing stack loud: under CI=true a test whose
+// server is missing FAILS; locally it is skipped with a warning on stderr.
+
+#include <map>
+#include <string>
+
+#include "core/config/config.hpp"
+
+namespace nf::test {
+
+// NOVAFEED_* endpoints of the local stack: from the environment when set, else from
+// `scripts/stack env` output saved in .stack/env.
+const std::map<std::string, std::string>& stack_env();
+
+// The configuration novafeed would load with stack_env() applied.
+config::Config stack_config();
+
+// True when the stack answers. When it does not: under CI=true this FAILS the current
+// test; otherwise it prints a loud warning and returns false so the test can return.
+bool require_stack();
+
+// Runs scripts/stack with `args` (e.g. {"down", "clickhouse"}); returns its exit code.
+int run_stack_script(const std::string& args);
+
+}  // namespace nf::test
