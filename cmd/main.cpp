@@ -34,9 +34,10 @@ void build_command_tree(CLI::App& app, GlobalOptions& global) {
   register_man(app, global);
 }
 
-int report_error(const GlobalOptions& global, nf::ExitCode code, const std::string& message) {
+int report_error(const GlobalOptions& global, nf::ExitCode code, const std::string& message,
+                 bool result_printed = false) {
   std::cerr << "novafeed: error: " << message << "\n";
-  if (global.json) {
+  if (global.json && !result_printed) {
     nlohmann::json error = {{"error", {{"code", nf::exit_code_name(code)}, {"message", message}}}};
     std::cout << error.dump() << "\n";
   }
@@ -58,7 +59,7 @@ int main(int argc, char** argv) {
     const int rc = app.exit(e);
     return rc == 0 ? 0 : static_cast<int>(nf::ExitCode::usage);
   } catch (const nf::Error& e) {
-    return report_error(global, e.code(), e.what());
+    return report_error(global, e.code(), e.what(), e.reported());
   } catch (const std::exception& e) {
     return report_error(global, nf::ExitCode::check_failed, std::string("unexpected failure: ") + e.what());
   }

@@ -10,7 +10,12 @@ std::string program_description() {
 
 void configure_root(CLI::App& app) {
   app.fallthrough();
-  app.require_subcommand(1);
+  // Not require_subcommand(): with it CLI11 reports a mistyped command as "A subcommand
+  // is required" instead of naming the word it did not expect.
+  app.callback([&app] {
+    if (app.get_subcommands().empty())
+      throw CLI::RequiredError("a command: novafeed COMMAND (see novafeed --help)");
+  });
   app.set_version_flag("--version", std::string("novafeed ") + NOVAFEED_VERSION);
   app.footer(
       "Configuration: built-in defaults < --config FILE < NOVAFEED_* environment < --set KEY=VALUE.\n"

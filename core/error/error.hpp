@@ -24,8 +24,19 @@ class Error : public std::runtime_error {
   Error(ExitCode code, std::string message) : std::runtime_error(std::move(message)), code_(code) {}
   ExitCode code() const { return code_; }
 
+  // For a command that already printed its result (e.g. doctor's report, on stdout as
+  // text or JSON) and only needs the exit status: main prints the message on stderr but
+  // adds nothing to stdout, so --json output stays one valid document.
+  static Error after_report(ExitCode code, std::string message) {
+    Error e(code, std::move(message));
+    e.reported_ = true;
+    return e;
+  }
+  bool reported() const { return reported_; }
+
  private:
   ExitCode code_;
+  bool reported_ = false;
 };
 
 // Shorthands for the common kinds, so a throw site reads as a sentence.

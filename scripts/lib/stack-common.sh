@@ -1,4 +1,5 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034,SC2086
+# (service lists are space-separated words on purpose; render() reads variables by name)
 # Common settings and helpers for scripts/stack (sourced, not executed).
 
 # ---------------------------------------------------------------- configuration
@@ -58,16 +59,17 @@ die() { printf 'stack: error: %s\n' "$*" >&2; exit 1; }
 
 # fail_with_log MESSAGE LOGFILE...: the error, the log paths and their last lines.
 fail_with_log() {
-    local msg="$1" f
+    local msg="$1" f first=1
     shift
     printf 'stack: error: %s\n' "$msg" >&2
     for f in "$@"; do
         if [ -s "$f" ]; then
             printf 'stack: --- last lines of %s ---\n' "$f" >&2
             tail -n 40 "$f" | sed 's/^/stack: | /' >&2
-        else
+        elif [ "$first" = 1 ]; then
             printf 'stack: (log %s is empty or missing)\n' "$f" >&2
         fi
+        first=0
     done
     exit 1
 }

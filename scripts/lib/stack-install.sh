@@ -1,4 +1,5 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034,SC2086
+# (service lists are space-separated words on purpose; render() reads variables by name)
 # scripts/stack install: Debian packages and Maven jars (sourced, not executed).
 
 JAVA="${JAVA:-}"

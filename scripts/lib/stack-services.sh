@@ -1,4 +1,5 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034,SC2086
+# (service lists are space-separated words on purpose; render() reads variables by name)
 # scripts/stack: start, wait, stop and status of each service (sourced, not executed).
 
 # ---------------------------------------------------------------- per-service facts
@@ -98,12 +99,14 @@ wait_until() {
 
 # start a long-running command in its own session, detached from this script;
 # PIDFILE receives the pid of the command itself (bash execs it).
+# Every server is started with fd 9 (the lock of with_lock) closed: a daemon holding it
+# would block the next scripts/stack run after a failed one.
 spawn_detached() {
     local pidfile="$1" out="$2"
     shift 2
     rm -f "$pidfile"
     # shellcheck disable=SC2016
-    setsid bash -c 'echo $$ > "$0"; exec "$@"' "$pidfile" "$@" </dev/null >>"$out" 2>&1 &
+    setsid bash -c 'echo $$ > "$0"; exec "$@"' "$pidfile" "$@" </dev/null >>"$out" 2>&1 9>&- &
     local i=0
     while [ ! -s "$pidfile" ] && [ "$i" -lt 50 ]; do sleep 0.1; i=$(( i + 1 )); done
     [ -s "$pidfile" ] || die "could not start $*"
@@ -136,7 +139,7 @@ pg_ensure_traversable() {
     local d="$STACK"
     while [ "$d" != "/" ] && [ -n "$d" ]; do
         if [ "$(( $(stat -c '%a' "$d" | sed 's/^.*\(.\)$/\1/') & 1 ))" = 0 ]; then
-            info "postgres: chmod o+x $d (the postgres user must traverse it)"
+            say "postgres: chmod o+x $d (the postgres user must traverse it)"
             chmod o+x "$d"
         fi
         d="$(dirname "$d")"
@@ -145,6 +148,7 @@ pg_ensure_traversable() {
 }
 
 pg_prepare() {
+    [ "$(id -u)" = 0 ] || die "postgres: scripts/stack must run as root (it runs PostgreSQL as the postgres user)"
     id postgres >/dev/null 2>&1 || die "postgres: no 'postgres' user (is postgresql-15 installed?)"
     [ -x "$PG_BIN/pg_ctl" ] || die "postgres: $PG_BIN/pg_ctl missing (is postgresql-15 installed?)"
     pg_ensure_traversable
@@ -202,7 +206,7 @@ start_postgres() {
     ensure_port_free "$PG_PORT" postgres
     info "postgres: starting on 127.0.0.1:$PG_PORT"
     if ! as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$LOG_DIR/postgres.log" -w -t "$STACK_TIMEOUT" \
-            -s start >/dev/null 2>>"$LOG_DIR/postgres.log"; then
+            -s start >/dev/null 2>>"$LOG_DIR/postgres.log" 9>&-; then
         svc_fail postgres "pg_ctl start failed"
     fi
 }
@@ -268,7 +272,7 @@ start_clickhouse() {
     info "clickhouse: starting on 127.0.0.1:$CH_HTTP_PORT"
     # --daemon forks into its own session and writes the pid file.
     if ! (cd "$CH_DIR" && "$bin" --config-file="$CH_DIR/config.xml" --pid-file="$pidfile" --daemon \
-            </dev/null >>"$LOG_DIR/clickhouse.out" 2>&1); then
+            </dev/null >>"$LOG_DIR/clickhouse.out" 2>&1 9>&-); then
         svc_fail clickhouse "clickhouse-server --daemon failed"
     fi
     local i=0
@@ -294,7 +298,7 @@ start_redis() {
     ensure_port_free "$REDIS_PORT" redis
     rm -f "$RUN_DIR/redis.pid"
     info "redis: starting on 127.0.0.1:$REDIS_PORT"
-    if ! redis-server "$REDIS_DIR/redis.conf" </dev/null >>"$LOG_DIR/redis.log" 2>&1; then
+    if ! redis-server "$REDIS_DIR/redis.conf" </dev/null >>"$LOG_DIR/redis.log" 2>&1 9>&-; then
         svc_fail redis "redis-server failed to start"
     fi
     local i=0
