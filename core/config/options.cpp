@@ -43,6 +43,18 @@ const std::vector<OptionSpec>& option_specs() {
       {"cdc.database_host", "", "PostgreSQL host as seen from the Connect worker (default: from postgres.url)"},
       {"cdc.database_port", "", "PostgreSQL port as seen from the Connect worker (default: from postgres.url)"},
 
+      {"ingest.group", "novafeed-ingest", "Kafka consumer group of `ingest`"},
+      {"ingest.batch_rows", "20000", "flush a ClickHouse insert at this many rows"},
+      {"ingest.batch_ms", "1000", "flush a ClickHouse insert after this long"},
+      {"ingest.cdc_dlq_topic", "cdc.dlq", "dead-letter topic for undecodable CDC messages"},
+      {"ingest.events_dlq_topic", "events.dlq", "dead-letter topic for undecodable events"},
+
+      {"backfill.jobs", "2", "parallel backfill workers"},
+      {"backfill.chunk_rows", "100000", "rows per backfill range (checkpoint unit)"},
+
+      {"verify.buckets", "64", "buckets per table in the first comparison pass"},
+      {"verify.max_ids", "1000", "most mismatched ids listed per table"},
+
       {"serve.listen", "127.0.0.1:8080", "address `serve` listens on"},
       {"auth.jwt_secret", "", "HS256 secret for API tokens", true},
       {"auth.jwt_secret_file", "", "file holding the HS256 secret"},
