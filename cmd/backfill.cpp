@@ -1,10 +1,11 @@
 #include "cmd/global_options.hpp"
-#include "core/error/error.hpp"
+#include "core/backfill/backfill.hpp"
+#include "core/output/logging.hpp"
 
 namespace {
 struct BackfillFlags {
-  std::string table = "all", since;
-  int jobs = 2;
+  std::string table = "all", since = "all", ids;
+  int jobs = 0;  // 0: backfill.jobs from the configuration
   bool resume = false;
 };
 }  // namespace
@@ -12,10 +13,29 @@ struct BackfillFlags {
 void register_backfill(CLI::App& app, GlobalOptions& global) {
   auto* cmd = app.add_subcommand("backfill", "Bulk-copy PostgreSQL tables into ClickHouse (parallel, resumable)");
   auto flags = std::make_shared<BackfillFlags>();
-  with_choices(cmd->add_option("--table", flags->table, "table to copy"),
+  with_choices(cmd->add_option("--table", flags->table, "table to copy (default all)"),
                {"users", "posts", "follows", "likes", "comments", "all"});
-  cmd->add_option("--since", flags->since, "only rows changed in this window, e.g. 24h")->type_name("DURATION");
-  cmd->add_option("--jobs", flags->jobs, "parallel workers")->type_name("N");
-  cmd->add_flag("--resume", flags->resume, "continue from the last checkpoint");
-  cmd->callback([flags] { nf::fail_not_built("backfill", "issue #3"); });
+  cmd->add_option("--since", flags->since, "only rows changed in this window, e.g. 24h (default all)")
+      ->type_name("DURATION");
+  cmd->add_option("--jobs", flags->jobs, "parallel workers (default backfill.jobs)")->type_name("N");
+  cmd->add_flag("--resume", flags->resume, "continue the last run of each table from its checkpoints");
+  cmd->add_option("--ids", flags->ids,
+                  "targeted repair: copy only these keys (first key column) and mark deleted those gone from "
+                  "PostgreSQL, as printed by `novafeed verify`")
+      ->type_name("ID,...");
+  cmd->footer("Examples:\n  novafeed backfill --table follows --jobs 4\n  novafeed backfill --table follows --resume\n"
+              "  novafeed backfill --table posts --ids 12,13");
+  cmd->callback([&global, flags] {
+    const auto config = global.load_config();
+    nf::backfill::BackfillRequest request;
+    request.table = flags->table;
+    request.since_s = nf::backfill::parse_since(flags->since, "--since");
+    request.jobs = flags->jobs > 0 ? flags->jobs : static_cast<int>(config.get_int("backfill.jobs"));
+    request.chunk_rows = static_cast<uint64_t>(config.get_int("backfill.chunk_rows"));
+    request.resume = flags->resume;
+    if (!flags->ids.empty()) request.ids = nf::backfill::parse_ids(flags->ids, "--ids");
+    request.progress = nf::output::stderr_is_terminal();
+    const auto report = nf::backfill::run_backfill(config, request);
+    print_result(global, nf::backfill::render_text(report), nf::backfill::render_json(report).dump(2));
+  });
 }

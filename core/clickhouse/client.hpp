@@ -2,6 +2,7 @@
 // ClickHouse over its HTTP interface (port 8123 family), which every ClickHouse version
 // since 1.1 speaks the same way. One statement per request, as ClickHouse requires.
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,16 @@ class Client {
 
   // Sends `body` in `format` (e.g. "JSONEachRow", "TabSeparated") to INSERT INTO `table`.
   void insert(const std::string& table, const std::string& format, const std::string& body) const;
+
+  // Fills `buffer` with up to `capacity` bytes of an insert's body; 0 means the end.
+  using BodyReader = std::function<size_t(char* buffer, size_t capacity)>;
+
+  // Runs `insert_query` (e.g. "INSERT INTO t (a, b) FORMAT TabSeparated") with a body
+  // pulled from `read` as it is sent (chunked upload): nothing is held whole in memory,
+  // and the producer of the body works while ClickHouse parses. No overall timeout (a
+  // stall of 5 minutes fails it); an exception thrown by `read` aborts the request and
+  // is rethrown. Defined in insert_stream.cpp.
+  void insert_stream(const std::string& insert_query, const BodyReader& read) const;
 
   ServerVersion server_version() const;
   const Settings& settings() const { return settings_; }

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/config/config.hpp"
+#include "core/net/http_client.hpp"
 
 namespace nf::connect {
 
@@ -38,6 +39,15 @@ struct ConnectorStatus {
   bool healthy() const;
 };
 
+// Parses a GET /connectors/{name}/status body (also one entry of ?expand=status).
+ConnectorStatus parse_status(const nlohmann::json& body);
+
+// One error Connect's validate endpoint reported for a config key.
+struct FieldError {
+  std::string field;
+  std::string message;
+};
+
 struct WorkerInfo {
   std::string version;           // Kafka Connect version, e.g. 4.1.1
   std::string kafka_cluster_id;
@@ -56,7 +66,14 @@ class Client {
   bool put_config(const std::string& name, const nlohmann::json& config) const;
   // PUT /connector-plugins/{class}/config/validate; returns the error messages per field.
   std::vector<std::string> validate(const nlohmann::json& config) const;
-  // POST /connectors/{name}/restart?includeTasks=true&onlyFailed=...
+  std::vector<FieldError> validate_fields(const nlohmann::json& config) const;
+  // GET /connectors?expand=status: every connector on the worker, sorted by name.
+  std::vector<ConnectorStatus> list_statuses() const;
+  // GET /connectors/{name}/tasks: each task's config, by task id (empty: no tasks yet or
+  // no such connector).
+  std::vector<nlohmann::json> get_task_configs(const std::string& name) const;
+  // POST /connectors/{name}/restart?includeTasks=true&onlyFailed=...; a missing
+  // connector is nf::Error(check_failed) pointing at `novafeed connectors apply`.
   void restart(const std::string& name, bool only_failed) const;
   // DELETE /connectors/{name}; returns false when it did not exist.
   bool remove(const std::string& name) const;
@@ -64,6 +81,12 @@ class Client {
   const Settings& settings() const { return settings_; }
 
  private:
+  // One REST call: retries "a rebalance is in progress/expected" answers for a few seconds,
+  // turns transport failures into nf::Error(unreachable) and any status other than 2xx
+  // or those in `accepted` into nf::Error(check_failed) with Connect's message.
+  net::HttpResponse call(const std::string& method, const std::string& path, const std::string& body,
+              std::vector<long> accepted, long timeout_ms) const;
+
   Settings settings_;
 };
 

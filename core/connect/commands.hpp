@@ -1,0 +1,66 @@
+#pragma once
+// `novafeed connectors apply|status|restart|delete|list|config`: each takes novafeed's
+// config and its request, talks to Kafka Connect, and returns what to print (text and
+// JSON) and whether the command failed. cmd/connectors.cpp only binds flags and prints.
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "core/config/config.hpp"
+#include "core/error/error.hpp"
+
+namespace nf::connect {
+
+struct ApplyRequest {
+  bool dry_run = false;
+  bool wait = false;
+  std::chrono::milliseconds timeout{120000};
+};
+
+struct RestartRequest {
+  bool only_failed = false;
+  bool wait = false;
+  std::chrono::milliseconds timeout{120000};
+};
+
+struct ConfigRequest {
+  bool show_secrets = false;
+};
+
+// What a subcommand has to say. When `failure` is set, the command prints its output
+// and then exits with that code, the message going to stderr.
+struct CommandOutput {
+  std::string text;
+  nlohmann::json json;
+  std::optional<ExitCode> failure;
+  std::string failure_message;
+};
+
+// Told about each new connector state while waiting; may be empty.
+using ProgressSink = std::function<void(const std::string&)>;
+
+// Creates or updates the connector (PUT) when its config differs, else leaves it alone;
+// with dry_run prints the config, what would change and Connect's validation, changing
+// nothing (fails on a validation error); with wait, fails on a FAILED task or a timeout.
+CommandOutput apply_connector(const config::Config& config, const ApplyRequest& request, const ProgressSink& progress);
+
+// The connector's and its tasks' states; fails when it is not RUNNING or does not exist.
+CommandOutput show_connector_status(const config::Config& config);
+
+// Restarts the connector and all (or only the failed) tasks, optionally waiting.
+CommandOutput restart_connector(const config::Config& config, const RestartRequest& request, const ProgressSink& progress);
+
+// Deletes the connector; a missing one is reported, not a failure.
+CommandOutput delete_connector(const config::Config& config);
+
+// Every connector on the worker with its state.
+CommandOutput list_connectors(const config::Config& config);
+
+// The rendered config as the POST /connectors body, secrets masked unless asked.
+CommandOutput show_connector_config(const config::Config& config, const ConfigRequest& request);
+
+}  // namespace nf::connect

@@ -1,0 +1,74 @@
+#pragma once
+// The doctor's checks, one function per dependency. Each returns its results in a fixed
+// order and never throws: a dependency that does not answer becomes one "unreachable"
+// result, and the checks that need it are left out (they could only repeat it).
+//
+// The judging of what was found is split from the fetching (judge_* below), so the
+// decisions are unit tested with hand-built states.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/config/config.hpp"
+#include "core/connect/client.hpp"
+#include "core/doctor/report.hpp"
+#include "core/kafka/metadata.hpp"
+
+namespace nf::doctor {
+
+// postgres (version), wal_level, slot (cdc.slot: exists, active, WAL retained), publication.
+std::vector<CheckResult> check_postgres(const config::Config& config);
+// clickhouse (version).
+std::vector<CheckResult> check_clickhouse(const config::Config& config);
+// redis (PING, version).
+std::vector<CheckResult> check_redis(const config::Config& config);
+// kafka (brokers, cluster id), topics (the CDC topics and the events topic).
+std::vector<CheckResult> check_kafka(const config::Config& config);
+// connect (worker version), connector (connect.connector and its tasks RUNNING).
+std::vector<CheckResult> check_connect(const config::Config& config);
+
+// --- judging, from what was fetched ---
+
+// The topics doctor expects: cdc.topic_format for each of cdc.tables, then kafka.events_topic.
+std::vector<std::string> required_topics(const config::Config& config);
+
+CheckResult judge_topics(const kafka::ClusterMetadata& metadata, const std::vector<std::string>& required);
+
+// `status` nullopt: Connect has no connector by that name. `connect_url` goes into hints.
+CheckResult judge_connector(const std::string& name, const std::optional<connect::ConnectorStatus>& status,
+                            const std::string& connect_url);
+
+struct SlotState {
+  bool active = false;
+  std::string plugin;                        // pgoutput
+  std::optional<int64_t> retained_wal_bytes;  // nullopt when restart_lsn is NULL
+  std::string wal_status;                    // PostgreSQL 13+: reserved, extended, unreserved, lost
+};
+
+// `state` nullopt: no slot by that name.
+CheckResult judge_slot(const std::string& name, const std::optional<SlotState>& state, int64_t max_lag_bytes);
+
+struct PublicationState {
+  bool all_tables = false;
+  std::vector<std::string> tables;  // "schema.table"
+};
+
+// `state` nullopt: no publication by that name. `expected_tables` are "schema.table".
+CheckResult judge_publication(const std::string& name, const std::optional<PublicationState>& state,
+                              const std::vector<std::string>& expected_tables);
+
+CheckResult judge_wal_level(const std::string& wal_level);
+
+// A check that could not be made: an nf::Error(unreachable) becomes Status::unreachable
+// with `unreachable_hint`; any other error is Status::fail carrying its message.
+CheckResult result_from_error(std::string name, const std::exception& error, std::string unreachable_hint);
+
+// The first line of a Java stack trace, e.g. "org.apache.kafka.connect.errors.ConnectException: ...".
+std::string first_line(const std::string& text);
+
+// 1536 -> "1.5 KiB"; for humans (the figures keep exact bytes).
+std::string human_bytes(int64_t bytes);
+
+}  // namespace nf::doctor

@@ -1,0 +1,112 @@
+// IngestLoop's flush: everything a batch holds reaches ClickHouse (and the dead-letter
+// topics) before the offsets after it are recorded and committed. Each step removes what
+// it finished from the batch, so a retry after a failure redoes only what failed.
+#include <ctime>
+
+#include <spdlog/spdlog.h>
+
+#include "core/error/error.hpp"
+#include "core/ingest/ingest_loop.hpp"
+#include "core/ingest/offset_store.hpp"
+
+namespace nf::ingest {
+
+bool IngestLoop::try_flush() {
+  try {
+    flush();
+    return true;
+  } catch (const std::exception& e) {
+    metrics_.update([](MetricsSnapshot& m) { ++m.failed_flushes; });
+    spdlog::error("ingest: flushing {} messages failed, nothing committed (retrying): {}", batch_.messages(), e.what());
+    return false;
+  }
+}
+
+void IngestLoop::flush() {
+  resolve_authors();
+  insert_tables();
+  deliver_dead_letters();
+  invalidate_feeds();
+  std::map<TopicPartition, int64_t> next_offsets;
+  for (const auto& [tp, range] : batch_.offsets) next_offsets[tp] = range.next;
+  record_offsets(clickhouse_, group_, next_offsets);
+  commit(next_offsets);
+  metrics_.update([](MetricsSnapshot& m) { ++m.flushes; });
+  batch_.clear();
+}
+
+// Events written without author_id get it from PostgreSQL; a post PostgreSQL does not
+// have makes the event a dead letter. PostgreSQL down fails the flush (retried): that is
+// no fault of the message.
+void IngestLoop::resolve_authors() {
+  auto& waiting = batch_.events_awaiting_author;
+  if (waiting.empty()) return;
+  std::set<uint64_t> posts;
+  for (const auto& e : waiting) posts.insert(e.event.post_id);
+  const auto authors = postgres_.post_authors(posts);
+  const auto now = static_cast<uint32_t>(std::time(nullptr));
+  for (auto& e : waiting) {
+    const auto it = authors.find(e.event.post_id);
+    if (it != authors.end())
+      batch_.add_row("events", event_row(e.event, it->second, now));
+    else
+      batch_.dead_letters.push_back({e.dlq_topic,
+                                     "author_id: post " + std::to_string(e.event.post_id) +
+                                         " is not in PostgreSQL, so its author cannot be resolved",
+                                     std::move(e.origin)});
+  }
+  waiting.clear();
+}
+
+void IngestLoop::insert_tables() {
+  for (auto it = batch_.tables.begin(); it != batch_.tables.end();) {
+    const auto started = Clock::now();
+    clickhouse_.insert(it->first, "JSONEachRow", it->second.body);
+    metrics_.record_insert(it->first, it->second.rows, Clock::now() - started);
+    it = batch_.tables.erase(it);
+  }
+}
+
+void IngestLoop::deliver_dead_letters() {
+  auto& letters = batch_.dead_letters;
+  if (letters.empty()) return;
+  dead_letters_.deliver(letters, std::chrono::seconds(30));
+  for (size_t i = 0; i < letters.size() && i < 10; ++i)
+    spdlog::warn("ingest: dead-lettered {}[{}]@{} to {}: {}", letters[i].origin.topic, letters[i].origin.partition,
+                 letters[i].origin.offset, letters[i].dlq_topic, letters[i].reason);
+  if (letters.size() > 10) spdlog::warn("ingest: … and {} more dead letters", letters.size() - 10);
+  const auto count = letters.size();
+  metrics_.update([count](MetricsSnapshot& m) { m.dead_lettered += count; });
+  letters.clear();
+}
+
+// After the insert, so a feed recomputed right away already sees the new post or follow.
+void IngestLoop::invalidate_feeds() {
+  std::set<uint64_t> users = std::move(batch_.users_with_stale_feeds);
+  batch_.users_with_stale_feeds.clear();
+  if (!batch_.authors_with_new_posts.empty()) {
+    try {
+      for (const auto follower : postgres_.followers_of(batch_.authors_with_new_posts)) users.insert(follower);
+    } catch (const Error& e) {
+      spdlog::warn("ingest: followers of {} authors not found, their feeds not invalidated (they expire within 120 s): {}",
+                   batch_.authors_with_new_posts.size(), e.what());
+    }
+    batch_.authors_with_new_posts.clear();
+  }
+  const size_t sent = feeds_.invalidate(users);
+  if (sent) metrics_.update([sent](MetricsSnapshot& m) { m.feeds_invalidated += sent; });
+}
+
+// Synchronous. A failure (e.g. the group is rebalancing) loses nothing: ingest_offsets
+// already holds these positions, and the next owner starts at the higher of the two.
+void IngestLoop::commit(const std::map<TopicPartition, int64_t>& next_offsets) {
+  if (next_offsets.empty()) return;
+  std::unique_ptr<rd_kafka_topic_partition_list_t, decltype(&rd_kafka_topic_partition_list_destroy)> list(
+      rd_kafka_topic_partition_list_new(static_cast<int>(next_offsets.size())), &rd_kafka_topic_partition_list_destroy);
+  for (const auto& [tp, next] : next_offsets)
+    rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition)->offset = next;
+  if (const auto err = rd_kafka_commit(consumer_->get(), list.get(), 0))
+    spdlog::warn("ingest: Kafka commit failed ({}); ingest_offsets holds the positions", rd_kafka_err2str(err));
+}
+
+}  // namespace nf::ingest

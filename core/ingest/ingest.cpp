@@ -1,0 +1,39 @@
+#include "core/ingest/ingest.hpp"
+
+#include <spdlog/fmt/fmt.h>
+
+#include "core/ingest/ingest_loop.hpp"
+#include "core/ingest/shutdown_signals.hpp"
+
+namespace nf::ingest {
+
+IngestSummary run_ingest(const config::Config& config, const IngestRequest& request, IngestMetrics& metrics,
+                         const std::atomic<bool>& stop) {
+  IngestLoop loop(config, request, metrics);
+  return loop.run(stop);
+}
+
+IngestSummary run_ingest(const config::Config& config, const IngestRequest& request) {
+  // Before librdkafka starts its threads, so they inherit the blocked signals.
+  ShutdownSignals signals;
+  IngestMetrics metrics;
+  return run_ingest(config, request, metrics, signals.requested());
+}
+
+std::string render_summary_text(const IngestSummary& summary) {
+  const auto& m = summary.metrics;
+  std::string text = fmt::format("ingest stopped ({}): consumed {}, dead-lettered {}, tombstones {}, flushes {}",
+                                 summary.stopped_by, m.consumed, m.dead_lettered, m.tombstones, m.flushes);
+  if (m.failed_flushes) text += fmt::format(" ({} failed attempts)", m.failed_flushes);
+  text += "\n";
+  for (const auto& [table, rows] : m.inserted_rows) text += fmt::format("  inserted {:>10} rows into {}\n", rows, table);
+  if (summary.uncommitted)
+    text += fmt::format("  {} messages not committed (the last flush failed): they will be read again\n", summary.uncommitted);
+  return text;
+}
+
+nlohmann::json summary_json(const IngestSummary& summary) {
+  return {{"stopped_by", summary.stopped_by}, {"uncommitted", summary.uncommitted}, {"metrics", metrics_json(summary.metrics)}};
+}
+
+}  // namespace nf::ingest

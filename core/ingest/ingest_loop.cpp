@@ -1,0 +1,411 @@
+#include "core/ingest/ingest_loop.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <ctime>
+#include <set>
+
+#include <spdlog/spdlog.h>
+
+#include "core/error/error.hpp"
+#include "core/ingest/cdc_decode.hpp"
+#include "core/ingest/event_decode.hpp"
+#include "core/ingest/offset_store.hpp"
+#include "core/kafka/metadata.hpp"
+
+namespace nf::ingest {
+namespace {
+
+using PartitionList = std::unique_ptr<rd_kafka_topic_partition_list_t, decltype(&rd_kafka_topic_partition_list_destroy)>;
+
+PartitionList copy_list(const rd_kafka_topic_partition_list_t* list) {
+  return {rd_kafka_topic_partition_list_copy(list), &rd_kafka_topic_partition_list_destroy};
+}
+
+PartitionList new_list(int size) {
+  return {rd_kafka_topic_partition_list_new(size), &rd_kafka_topic_partition_list_destroy};
+}
+
+std::string describe_partitions(const rd_kafka_topic_partition_list_t* list) {
+  std::map<std::string, std::string> by_topic;
+  for (int i = 0; i < list->cnt; ++i) {
+    auto& text = by_topic[list->elems[i].topic];
+    text += (text.empty() ? "" : ",") + std::to_string(list->elems[i].partition);
+  }
+  std::string out;
+  for (const auto& [topic, partitions] : by_topic) out += (out.empty() ? "" : " ") + topic + "[" + partitions + "]";
+  return out.empty() ? "nothing" : out;
+}
+
+std::optional<std::string> bytes_of(const void* data, size_t size) {
+  if (!data) return std::nullopt;
+  return std::string(static_cast<const char*>(data), size);
+}
+
+// Fails early, with what to do, when the schema or the topics are missing: otherwise the
+// service would retry inserts into a table that does not exist forever.
+void check_prerequisites(const ch::Client& clickhouse, const kafka::Settings& kafka_settings,
+                         const std::map<std::string, Route>& routes) {
+  std::set<std::string> needed = {"ingest_offsets"};
+  for (const auto& [topic, route] : routes) needed.insert(route.table ? route.table->name : "events");
+  std::set<std::string> present;
+  for (const auto& row : clickhouse.query("SELECT name FROM system.tables WHERE database = currentDatabase()"))
+    present.insert(row.at("name").get<std::string>());
+  for (const auto& table : needed)
+    if (!present.contains(table))
+      fail_check("ClickHouse has no table " + clickhouse.settings().database + "." + table +
+                 ": run `novafeed schema apply` first");
+
+  const auto metadata = kafka::fetch_metadata(kafka_settings);
+  std::set<std::string> topics;
+  for (const auto& [topic, route] : routes) {
+    topics.insert(topic);
+    topics.insert(route.dlq_topic);
+  }
+  for (const auto& topic : topics)
+    if (!metadata.find_topic(topic))
+      fail_check("Kafka has no topic '" + topic + "' (brokers " + kafka::bootstrap_servers(kafka_settings) +
+                 "): create it (scripts/stack up creates the local ones)");
+}
+
+}  // namespace
+
+std::map<std::string, Route> routes_for(const config::Config& config, const std::string& streams) {
+  if (streams != "cdc" && streams != "events" && streams != "all")
+    fail_usage("ingest: '" + streams + "' is not one of cdc, events, all");
+  std::map<std::string, Route> routes;
+  if (streams != "events") {
+    const std::string format = config.get("cdc.topic_format");
+    const auto at = format.find("{table}");
+    if (at == std::string::npos) fail_usage("cdc.topic_format: '" + format + "' has no {table}");
+    for (const auto& name : config.get_list("cdc.tables")) {
+      const CdcTable* table = find_cdc_table(name);
+      if (!table) fail_usage("cdc.tables: novafeed has no ClickHouse table for '" + name + "'");
+      std::string topic = format;
+      topic.replace(at, 7, name);
+      routes[topic] = {table, config.get("ingest.cdc_dlq_topic")};
+    }
+  }
+  if (streams != "cdc") routes[config.get("kafka.events_topic")] = {nullptr, config.get("ingest.events_dlq_topic")};
+  return routes;
+}
+
+namespace {
+
+ch::Settings insert_settings(const config::Config& config) {
+  auto settings = ch::settings_from(config);
+  // clickhouse.timeout_ms bounds the feed's queries (2 s); a batch insert feeding two
+  // materialized views may take longer, and a timed-out insert is retried whole anyway.
+  settings.timeout_ms = std::max<long>(settings.timeout_ms, 30000);
+  return settings;
+}
+
+}  // namespace
+
+IngestLoop::IngestLoop(const config::Config& config, const IngestRequest& request, IngestMetrics& metrics)
+    : request_(request),
+      metrics_(metrics),
+      group_(config.get("ingest.group")),
+      batch_rows_(static_cast<size_t>(std::max<int64_t>(1, config.get_int("ingest.batch_rows")))),
+      batch_ms_(std::max<int64_t>(1, config.get_int("ingest.batch_ms"))),
+      kafka_timeout_ms_(config.get_int("kafka.timeout_ms")),
+      routes_(routes_for(config, request.streams)),
+      clickhouse_(insert_settings(config)),
+      dead_letters_(kafka::settings_from(config), group_),
+      postgres_(pg::settings_from(config)),
+      feeds_(redis::settings_from(config)) {
+  if (group_.empty()) fail_usage("ingest.group is empty: name the consumer group");
+  const auto kafka_settings = kafka::settings_from(config);
+  check_prerequisites(clickhouse_, kafka_settings, routes_);
+
+  const std::string origin = "ingest";
+  auto conf = kafka::make_conf(kafka_settings, {{"group.id", group_, "ingest.group"},
+                                                {"enable.auto.commit", "false", origin},
+                                                {"enable.auto.offset.store", "false", origin},
+                                                {"auto.offset.reset", "earliest", origin},
+                                                {"enable.partition.eof", "false", origin}});
+  // Rebalances arrive as events on the consumer queue, between two messages.
+  rd_kafka_conf_set_events(conf.get(), RD_KAFKA_EVENT_REBALANCE);
+  consumer_ = std::make_unique<kafka::Handle>(RD_KAFKA_CONSUMER, std::move(conf));
+  rd_kafka_t* rk = consumer_->get();
+  rd_kafka_poll_set_consumer(rk);
+  queue_.reset(rd_kafka_queue_get_consumer(rk));
+
+  auto topics = new_list(static_cast<int>(routes_.size()));
+  for (const auto& [topic, route] : routes_) rd_kafka_topic_partition_list_add(topics.get(), topic.c_str(), RD_KAFKA_PARTITION_UA);
+  if (const auto err = rd_kafka_subscribe(rk, topics.get()))
+    fail_check("cannot subscribe to " + describe_partitions(topics.get()) + ": " + rd_kafka_err2str(err));
+  std::string names;
+  for (const auto& [topic, route] : routes_) names += (names.empty() ? "" : ", ") + topic;
+  spdlog::info("ingest: group {} consuming {}; batches of {} messages or {} ms", group_, names, batch_rows_,
+               batch_ms_.count());
+}
+
+IngestLoop::~IngestLoop() {
+  // After an exception: leave the group without flushing (nothing uncommitted is lost).
+  if (closed_ || !consumer_) return;
+  batch_.clear();
+  close();
+}
+
+bool IngestLoop::cooperative() const {
+  return std::strcmp(rd_kafka_rebalance_protocol(consumer_->get()), "COOPERATIVE") == 0;
+}
+
+IngestSummary IngestLoop::run(const std::atomic<bool>& stop) {
+  IngestSummary summary;
+  auto next_log = Clock::now() + request_.metrics_interval;
+  while (true) {
+    const auto now = Clock::now();
+    if (stop) summary.stopped_by = "signal";
+    else if (request_.max_messages && consumed_ >= *request_.max_messages) summary.stopped_by = "max-messages";
+    else if (request_.idle_exit && batch_.empty() && now - last_message_at_ >= *request_.idle_exit) summary.stopped_by = "idle";
+    if (!summary.stopped_by.empty()) break;
+
+    if (rd_kafka_event_t* event = rd_kafka_queue_poll(queue_.get(), 100)) {
+      handle_event(event);
+      rd_kafka_event_destroy(event);
+    }
+    if (!batch_.empty() && (batch_.messages() >= batch_rows_ || batch_.age() >= batch_ms_) && Clock::now() >= retry_at_) {
+      if (try_flush()) {
+        backoff_ = std::chrono::milliseconds(1000);
+        if (paused_) set_paused(false);
+      } else {
+        // Keep the batch (the steps done are not redone) and stop fetching until the retry.
+        retry_at_ = Clock::now() + backoff_;
+        backoff_ = std::min<std::chrono::milliseconds>(backoff_ * 2, std::chrono::seconds(30));
+        if (!paused_) set_paused(true);
+      }
+    }
+    if (Clock::now() >= next_log) {
+      log_metrics();
+      next_log = Clock::now() + request_.metrics_interval;
+    }
+  }
+
+  spdlog::info("ingest: stopping ({}): flushing {} pending messages", summary.stopped_by, batch_.messages());
+  if (!batch_.empty() && !try_flush()) {
+    summary.uncommitted = batch_.messages();
+    spdlog::warn("ingest: {} messages not committed; Kafka redelivers them to the next consumer", summary.uncommitted);
+    batch_.clear();
+  }
+  close();
+  log_metrics();
+  summary.metrics = metrics_.snapshot();
+  return summary;
+}
+
+void IngestLoop::handle_event(rd_kafka_event_t* event) {
+  switch (rd_kafka_event_type(event)) {
+    case RD_KAFKA_EVENT_FETCH:
+      while (const rd_kafka_message_t* message = rd_kafka_event_message_next(event)) handle_message(*message);
+      break;
+    case RD_KAFKA_EVENT_REBALANCE:
+      on_rebalance(event);
+      break;
+    case RD_KAFKA_EVENT_ERROR:
+      if (rd_kafka_event_error_is_fatal(event)) fail_check(std::string("Kafka consumer: fatal: ") + rd_kafka_event_error_string(event));
+      spdlog::warn("ingest: Kafka: {}", rd_kafka_event_error_string(event));
+      break;
+    default:
+      break;
+  }
+}
+
+void IngestLoop::handle_message(const rd_kafka_message_t& message) {
+  if (message.err) {
+    if (message.err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+      spdlog::warn("ingest: Kafka consumer: {}", rd_kafka_message_errstr(&message));
+    return;
+  }
+  // Past --max-messages: left unconsumed (and uncommitted) for the next run.
+  if (request_.max_messages && consumed_ >= *request_.max_messages) return;
+  const std::string topic = rd_kafka_topic_name(message.rkt);
+  const auto route = routes_.find(topic);
+  if (route == routes_.end()) return;
+  ++consumed_;
+  last_message_at_ = Clock::now();
+  batch_.note_message({topic, message.partition}, message.offset);
+  metrics_.update([](MetricsSnapshot& m) { ++m.consumed; });
+
+  const std::optional<std::string_view> value =
+      message.payload ? std::optional<std::string_view>(std::string_view(static_cast<const char*>(message.payload), message.len))
+                      : std::nullopt;
+  const std::string_view key = message.key ? std::string_view(static_cast<const char*>(message.key), message.key_len) : "";
+  const auto origin = [&] {
+    return MessageOrigin{topic, message.partition, message.offset, bytes_of(message.key, message.key_len),
+                         bytes_of(message.payload, message.len)};
+  };
+  const auto now = static_cast<uint32_t>(std::time(nullptr));
+
+  if (const CdcTable* table = route->second.table) {
+    auto change = decode_cdc_message(*table, key, value);
+    if (!change) {
+      batch_.dead_letters.push_back({route->second.dlq_topic, change.error(), origin()});
+      return;
+    }
+    if (!*change) {
+      metrics_.update([](MetricsSnapshot& m) { ++m.tombstones; });
+      return;
+    }
+    auto& row = (*change)->row;
+    row["_ingested_at"] = now;
+    batch_.add_row(table->name, row);
+    // Snapshot reads (r) are not news: only a new post and a (un)follow make feeds stale.
+    if (table->name == "posts" && (*change)->op == 'c' && !(*change)->deleted)
+      batch_.authors_with_new_posts.insert(row["author_id"].get<uint64_t>());
+    if (table->name == "follows" && ((*change)->op == 'c' || (*change)->op == 'd'))
+      batch_.users_with_stale_feeds.insert(row["follower_id"].get<uint64_t>());
+    return;
+  }
+
+  if (!value) {
+    batch_.dead_letters.push_back({route->second.dlq_topic, "value is null", origin()});
+    return;
+  }
+  auto event = decode_event(*value);
+  if (!event) {
+    batch_.dead_letters.push_back({route->second.dlq_topic, event.error(), origin()});
+    return;
+  }
+  if (event->author_id) batch_.add_row("events", event_row(*event, *event->author_id, now));
+  else batch_.events_awaiting_author.push_back({std::move(*event), origin(), route->second.dlq_topic});
+}
+
+void IngestLoop::on_rebalance(rd_kafka_event_t* event) {
+  const auto* partitions = rd_kafka_event_topic_partition_list(event);
+  switch (rd_kafka_event_error(event)) {
+    case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
+      assign(partitions);
+      break;
+    case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
+      revoke(partitions);
+      break;
+    default:
+      spdlog::error("ingest: rebalance failed: {}; dropping the assignment", rd_kafka_event_error_string(event));
+      discard_batch(nullptr);
+      rd_kafka_assign(consumer_->get(), nullptr);
+  }
+}
+
+void IngestLoop::assign(const rd_kafka_topic_partition_list_t* partitions) {
+  auto list = copy_list(partitions);
+  set_start_offsets(list.get());
+  if (cooperative()) {
+    if (rd_kafka_error_t* error = rd_kafka_incremental_assign(consumer_->get(), list.get())) {
+      spdlog::error("ingest: cannot take the assignment: {}", rd_kafka_error_string(error));
+      rd_kafka_error_destroy(error);
+    }
+  } else if (const auto err = rd_kafka_assign(consumer_->get(), list.get())) {
+    spdlog::error("ingest: cannot take the assignment: {}", rd_kafka_err2str(err));
+  }
+  std::string starts;
+  for (int i = 0; i < list->cnt; ++i)
+    starts += fmt::format("{}{}[{}]@{}", starts.empty() ? "" : " ", list->elems[i].topic, list->elems[i].partition,
+                          list->elems[i].offset < 0 ? std::string("committed") : std::to_string(list->elems[i].offset));
+  spdlog::info("ingest: assigned {}", starts.empty() ? "nothing" : starts);
+}
+
+// A partition starts at the higher of Kafka's committed offset and the one recorded in
+// ingest_offsets (both written only after the data before them was inserted).
+void IngestLoop::set_start_offsets(rd_kafka_topic_partition_list_t* list) {
+  if (const auto err = rd_kafka_committed(consumer_->get(), list, static_cast<int>(kafka_timeout_ms_))) {
+    spdlog::warn("ingest: cannot read the committed offsets ({}); starting from ingest_offsets", rd_kafka_err2str(err));
+    for (int i = 0; i < list->cnt; ++i) list->elems[i].offset = RD_KAFKA_OFFSET_INVALID;
+  }
+  std::map<TopicPartition, int64_t> recorded;
+  try {
+    recorded = recorded_offsets(clickhouse_, group_);
+  } catch (const std::exception& e) {
+    spdlog::warn("ingest: cannot read ingest_offsets ({}); starting from Kafka's committed offsets", e.what());
+  }
+  for (int i = 0; i < list->cnt; ++i) {
+    auto& elem = list->elems[i];
+    const auto it = recorded.find({elem.topic, elem.partition});
+    if (it != recorded.end() && it->second > elem.offset) elem.offset = it->second;
+  }
+}
+
+void IngestLoop::revoke(const rd_kafka_topic_partition_list_t* partitions) {
+  spdlog::info("ingest: revoked {}", describe_partitions(partitions));
+  // Flush now, while these partitions are still ours; if that fails, drop the batch: it
+  // was not committed, so the next owner reads it again.
+  if (!batch_.empty() && !try_flush()) discard_batch(partitions);
+  if (cooperative()) {
+    if (rd_kafka_error_t* error = rd_kafka_incremental_unassign(consumer_->get(), partitions)) {
+      spdlog::error("ingest: cannot give up {}: {}", describe_partitions(partitions), rd_kafka_error_string(error));
+      rd_kafka_error_destroy(error);
+    }
+  } else {
+    rd_kafka_assign(consumer_->get(), nullptr);
+    paused_ = false;
+  }
+}
+
+// Drops the pending batch. Partitions that stay assigned (cooperative rebalancing) are
+// rewound to the batch's first message, so nothing in it is skipped.
+void IngestLoop::discard_batch(const rd_kafka_topic_partition_list_t* revoked) {
+  spdlog::warn("ingest: dropping {} uncommitted messages; they will be read again", batch_.messages());
+  if (revoked && cooperative()) {
+    auto rewind = new_list(static_cast<int>(batch_.offsets.size()));
+    for (const auto& [tp, range] : batch_.offsets)
+      if (!rd_kafka_topic_partition_list_find(revoked, tp.topic.c_str(), tp.partition))
+        rd_kafka_topic_partition_list_add(rewind.get(), tp.topic.c_str(), tp.partition)->offset = range.first;
+    if (rewind->cnt > 0)
+      if (rd_kafka_error_t* error = rd_kafka_seek_partitions(consumer_->get(), rewind.get(), static_cast<int>(kafka_timeout_ms_))) {
+        spdlog::error("ingest: cannot rewind {}: {}", describe_partitions(rewind.get()), rd_kafka_error_string(error));
+        rd_kafka_error_destroy(error);
+      }
+  }
+  batch_.clear();
+  if (paused_) set_paused(false);
+}
+
+void IngestLoop::set_paused(bool paused) {
+  rd_kafka_topic_partition_list_t* raw = nullptr;
+  if (rd_kafka_assignment(consumer_->get(), &raw) != RD_KAFKA_RESP_ERR_NO_ERROR || !raw) return;
+  PartitionList assignment(raw, &rd_kafka_topic_partition_list_destroy);
+  if (paused) rd_kafka_pause_partitions(consumer_->get(), assignment.get());
+  else rd_kafka_resume_partitions(consumer_->get(), assignment.get());
+  paused_ = paused;
+}
+
+void IngestLoop::log_metrics() {
+  std::map<std::string, int64_t> lag;
+  rd_kafka_topic_partition_list_t* raw = nullptr;
+  if (rd_kafka_assignment(consumer_->get(), &raw) == RD_KAFKA_RESP_ERR_NO_ERROR && raw) {
+    PartitionList assignment(raw, &rd_kafka_topic_partition_list_destroy);
+    rd_kafka_position(consumer_->get(), assignment.get());
+    for (int i = 0; i < assignment->cnt; ++i) {
+      const auto& elem = assignment->elems[i];
+      int64_t low = 0, high = 0;
+      if (rd_kafka_get_watermark_offsets(consumer_->get(), elem.topic, elem.partition, &low, &high) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+          high < 0 || elem.offset < 0)
+        continue;
+      lag[std::string(elem.topic) + "/" + std::to_string(elem.partition)] = std::max<int64_t>(0, high - elem.offset);
+    }
+  }
+  metrics_.update([&](MetricsSnapshot& m) { m.lag = std::move(lag); });
+  spdlog::info("ingest: {}", render_metrics_line(metrics_.snapshot()));
+}
+
+// Leaves the group: the final revocation comes back as a rebalance event on this queue.
+void IngestLoop::close() {
+  closed_ = true;
+  rd_kafka_t* rk = consumer_->get();
+  std::unique_ptr<rd_kafka_queue_t, QueueDestroy> close_queue(rd_kafka_queue_new(rk));
+  if (rd_kafka_error_t* error = rd_kafka_consumer_close_queue(rk, close_queue.get())) {
+    spdlog::warn("ingest: closing the consumer: {}", rd_kafka_error_string(error));
+    rd_kafka_error_destroy(error);
+    return;
+  }
+  const auto deadline = Clock::now() + std::chrono::seconds(30);
+  while (!rd_kafka_consumer_closed(rk) && Clock::now() < deadline) {
+    if (rd_kafka_event_t* event = rd_kafka_queue_poll(close_queue.get(), 100)) {
+      if (rd_kafka_event_type(event) == RD_KAFKA_EVENT_REBALANCE) on_rebalance(event);
+      rd_kafka_event_destroy(event);
+    }
+  }
+}
+
+}  // namespace nf::ingest

@@ -1,0 +1,104 @@
+#include "core/redis/client.hpp"
+
+#include <sys/time.h>
+
+#include <vector>
+
+#include "core/error/error.hpp"
+
+namespace nf::redis {
+namespace {
+
+timeval to_timeval(long ms) {
+  timeval tv;
+  tv.tv_sec = ms / 1000;
+  tv.tv_usec = (ms % 1000) * 1000;
+  return tv;
+}
+
+}  // namespace
+
+Settings settings_from(const config::Config& config) {
+  Settings s;
+  const auto& url = config.values.at("redis.url");
+  auto endpoint = parse_url(url.value);
+  if (!endpoint) fail_usage("redis.url (from " + url.origin + "): " + endpoint.error());
+  s.endpoint = std::move(*endpoint);
+  s.timeout_ms = config.get_int("redis.timeout_ms");
+  return s;
+}
+
+Connection::Connection(const Settings& settings) : settings_(settings) {
+  const timeval timeout = to_timeval(settings_.timeout_ms);
+  context_.reset(redisConnectWithTimeout(settings_.endpoint.host.c_str(), settings_.endpoint.port, timeout));
+  if (!context_) fail_unreachable("Redis at " + describe(settings_.endpoint) + ": cannot allocate a connection");
+  if (context_->err)
+    fail_unreachable("Redis at " + describe(settings_.endpoint) + " is unreachable: " + context_->errstr);
+  // Bounds every later read and write too.
+  redisSetTimeout(context_.get(), timeout);
+  if (!settings_.endpoint.password.empty()) {
+    if (settings_.endpoint.user.empty()) command({"AUTH", settings_.endpoint.password});
+    else command({"AUTH", settings_.endpoint.user, settings_.endpoint.password});
+  }
+  if (settings_.endpoint.db != 0) command({"SELECT", std::to_string(settings_.endpoint.db)});
+}
+
+Reply Connection::command(std::initializer_list<std::string_view> args) {
+  std::vector<const char*> argv;
+  std::vector<size_t> lengths;
+  for (const auto& arg : args) {
+    argv.push_back(arg.data());
+    lengths.push_back(arg.size());
+  }
+  const std::string name = args.size() ? std::string(*args.begin()) : "";
+  Reply reply(static_cast<redisReply*>(
+      redisCommandArgv(context_.get(), static_cast<int>(argv.size()), argv.data(), lengths.data())));
+  if (!reply) {
+    std::string reason = context_->errstr;
+    // hiredis reports a read timeout as EAGAIN's text.
+    if (reason == "Resource temporarily unavailable")
+      reason = "no answer within " + std::to_string(settings_.timeout_ms) + " ms (redis.timeout_ms)";
+    fail_unreachable("Redis at " + describe(settings_.endpoint) + " is unreachable: " + name + ": " + reason);
+  }
+  if (reply->type == REDIS_REPLY_ERROR)
+    fail_check("Redis at " + describe(settings_.endpoint) + " refused " + name + ": " +
+               std::string(reply->str, reply->len));
+  return reply;
+}
+
+void Connection::ping() {
+  const Reply reply = command({"PING"});
+  const std::string_view answer(reply->str ? reply->str : "", reply->str ? reply->len : 0);
+  if (answer != "PONG") fail_check("Redis at " + describe(settings_.endpoint) + " answered PING with '" + std::string(answer) + "'");
+}
+
+std::map<std::string, std::string> Connection::info(std::string_view section) {
+  const Reply reply = command({"INFO", section});
+  if (reply->type != REDIS_REPLY_STRING)
+    fail_check("Redis at " + describe(settings_.endpoint) + " answered INFO with a non-string reply");
+  return parse_info(std::string_view(reply->str, reply->len));
+}
+
+std::string Connection::server_version() {
+  const auto fields = info("server");
+  const auto it = fields.find("redis_version");
+  if (it == fields.end()) fail_check("Redis at " + describe(settings_.endpoint) + ": INFO server has no redis_version");
+  return it->second;
+}
+
+std::map<std::string, std::string> parse_info(std::string_view text) {
+  std::map<std::string, std::string> fields;
+  while (!text.empty()) {
+    const auto end = text.find('\n');
+    std::string_view line = text.substr(0, end);
+    text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty() || line.front() == '#') continue;
+    const auto colon = line.find(':');
+    if (colon == std::string_view::npos) continue;
+    fields.emplace(std::string(line.substr(0, colon)), std::string(line.substr(colon + 1)));
+  }
+  return fields;
+}
+
+}  // namespace nf::redis

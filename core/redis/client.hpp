@@ -1,0 +1,60 @@
+#pragma once
+// A blocking Redis connection (hiredis) with the configured timeout on connect and on
+// every command. Failures become nf::Error kinds: a connection that cannot be made or
+// breaks is "unreachable" (exit 3); an error reply is "check_failed" with Redis's text.
+
+#include <initializer_list>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <hiredis/hiredis.h>
+
+#include "core/config/config.hpp"
+#include "core/redis/url.hpp"
+
+namespace nf::redis {
+
+struct Settings {
+  Endpoint endpoint;
+  long timeout_ms = 500;
+};
+
+// Throws nf::Error(usage) naming redis.url and where it came from when it does not parse.
+Settings settings_from(const config::Config& config);
+
+struct ReplyFree {
+  void operator()(redisReply* reply) const { freeReplyObject(reply); }
+};
+using Reply = std::unique_ptr<redisReply, ReplyFree>;
+
+class Connection {
+ public:
+  // Connects, then AUTH and SELECT as the URL says; throws nf::Error(unreachable).
+  explicit Connection(const Settings& settings);
+
+  // Sends one command (binary-safe arguments). After an I/O error or timeout the
+  // connection is unusable: open a new one.
+  Reply command(std::initializer_list<std::string_view> args);
+
+  void ping();
+  // INFO <section> as key → value ("redis_version" → "7.0.15").
+  std::map<std::string, std::string> info(std::string_view section);
+  // redis_version from INFO server.
+  std::string server_version();
+
+  const Settings& settings() const { return settings_; }
+
+ private:
+  struct ContextFree {
+    void operator()(redisContext* context) const { redisFree(context); }
+  };
+  Settings settings_;
+  std::unique_ptr<redisContext, ContextFree> context_;
+};
+
+// Parses the text INFO returns ("# Server\r\nredis_version:7.0.15\r\n...").
+std::map<std::string, std::string> parse_info(std::string_view text);
+
+}  // namespace nf::redis

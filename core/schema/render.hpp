@@ -1,0 +1,50 @@
+#pragma once
+// Renders the placeholders of a migration file for one server, just before it runs
+// (checksums are of the stored file, so they do not change with configuration):
+//
+//   {{name}}       a configured identifier: {{publication}}, {{heartbeat_table}} (PostgreSQL),
+//                  {{database}} (ClickHouse)
+//   {{ttl EXPR}}   ClickHouse only: "TTL EXPR" on servers that support TTL (>= 19.6), nothing
+//                  on older ones (there the `retention` job drops expired partitions).
+//                  A placeholder that renders to nothing takes the blanks before it, and a
+//                  line break right before those, along: "…ORDER BY id\n{{ttl …}};" becomes
+//                  "…ORDER BY id;".
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <tl/expected.hpp>
+
+#include "core/clickhouse/client.hpp"
+#include "core/config/config.hpp"
+
+namespace nf::schema {
+
+struct RenderOptions {
+  // {{name}} → value. Values are plain identifiers (checked where they come from config).
+  std::map<std::string, std::string, std::less<>> variables;
+  // The ClickHouse server the SQL is for; unset for PostgreSQL, where {{ttl …}} is an error.
+  std::optional<ch::ServerVersion> clickhouse;
+  // Reserved for SPEC §7 (`schema apply --cluster NAME`: ON CLUSTER DDL, Replicated engines,
+  // Distributed read tables), which would be new placeholders such as {{on_cluster}} and
+  // {{engine …}} rendered from this field. Not supported yet: a non-empty value is an error.
+  std::string cluster;
+};
+
+// Renders every placeholder; the error names the placeholder and its line.
+tl::expected<std::string, std::string> render_sql(std::string_view sql, const RenderOptions& options);
+
+// True for a plain unquoted SQL identifier: [A-Za-z_][A-Za-z0-9_]*, at most 63 bytes.
+bool is_plain_identifier(std::string_view text);
+
+// {{publication}} and {{heartbeat_table}} from cdc.publication and cdc.heartbeat_table.
+// Throws nf::Error(usage) when one is not a plain identifier.
+RenderOptions postgres_render_options(const config::Config& config);
+
+// {{database}} from clickhouse.database, {{ttl …}} by `server`. Throws nf::Error(usage) for
+// a database name that is not a plain identifier, or when clickhouse.cluster is set.
+RenderOptions clickhouse_render_options(const config::Config& config, const ch::ServerVersion& server);
+
+}  // namespace nf::schema

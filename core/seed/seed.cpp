@@ -1,0 +1,94 @@
+#include "core/seed/seed.hpp"
+
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+
+#include "core/error/error.hpp"
+#include "core/kafka/settings.hpp"
+#include "core/output/logging.hpp"
+#include "core/pg/connection.hpp"
+#include "core/seed/dataset.hpp"
+#include "core/seed/event_producer.hpp"
+#include "core/seed/postgres_load.hpp"
+
+namespace nf::seed {
+
+namespace {
+
+bool parse_int(std::string_view text, int64_t& value) {
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  return ec == std::errc() && end == text.data() + text.size();
+}
+
+// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
+int64_t days_from_civil(int64_t y, int64_t m, int64_t d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const int64_t yoe = y - era * 400;
+  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+}  // namespace
+
+int64_t parse_now(std::string_view text) {
+  int64_t seconds = 0;
+  if (parse_int(text, seconds) && seconds > 0) return seconds * 1000;
+  // YYYY-MM-DDTHH:MM[:SS]Z
+  auto field = [&](size_t pos, size_t len, int64_t& out) {
+    return pos + len <= text.size() && parse_int(text.substr(pos, len), out);
+  };
+  int64_t y, mo, d, h, mi, s = 0;
+  const bool with_seconds = text.size() == 20;
+  const bool ok = (text.size() == 17 || with_seconds) && text.back() == 'Z' && text[4] == '-' && text[7] == '-' &&
+                  text[10] == 'T' && text[13] == ':' && field(0, 4, y) && field(5, 2, mo) && field(8, 2, d) &&
+                  field(11, 2, h) && field(14, 2, mi) && (!with_seconds || (text[16] == ':' && field(17, 2, s)));
+  if (!ok || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 59)
+    fail_usage("--now '" + std::string(text) +
+               "' is not a time: use epoch seconds (1795430400) or UTC as 2026-11-23T09:00:00Z");
+  return ((days_from_civil(y, mo, d) * 24 + h) * 60 + mi) * 60'000 + s * 1000;
+}
+
+int64_t current_hour_ms() {
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  return now - now % kHourMs;
+}
+
+Report run(const config::Config& config, const Request& request) {
+  const auto started = std::chrono::steady_clock::now();
+  Report report;
+  report.seed = request.seed;
+  report.scale = request.sizes.scale;
+  report.sizes = resolve_sizes(request.sizes);
+  report.now_ms = request.now.empty() ? current_hour_ms() : parse_now(request.now);
+  const bool progress = output::stderr_is_terminal();
+
+  // Fail before writing anything when the events cannot go anywhere.
+  const auto kafka_settings = kafka::settings_from(config);
+  const std::string topic = config.get("kafka.events_topic");
+  if (report.sizes.events > 0) check_events_topic(kafka_settings, topic);
+
+  const auto pg_settings = pg::settings_from(config);
+  report.postgres = pg::describe(pg_settings);
+  auto connection = pg::connect(pg_settings);
+  prepare_tables(*connection, request.truncate);
+  report.truncated = request.truncate;
+
+  const Dataset dataset = build_dataset(request.seed, report.sizes, report.now_ms);
+  if (progress)
+    std::fprintf(stderr, "seeding %s (seed %llu) into PostgreSQL at %s%s\n", report.scale.c_str(),
+                 static_cast<unsigned long long>(request.seed), report.postgres.c_str(),
+                 report.sizes.events > 0 ? (" and Kafka topic " + topic).c_str() : "");
+  for (const auto& table : seeded_tables()) report.tables.push_back(load_table(*connection, dataset, table, progress));
+  advance_sequences(*connection);
+
+  if (report.sizes.events > 0) report.events = produce_events(kafka_settings, topic, dataset, progress);
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return report;
+}
+
+}  // namespace nf::seed

@@ -1,0 +1,128 @@
+// `novafeed doctor` against the real local stack, through the real binary.
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <chrono>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/support/run.hpp"
+#include "tests/support/stack.hpp"
+
+namespace {
+
+std::map<std::string, std::string> env_with(std::map<std::string, std::string> overrides) {
+  auto env = nf::test::stack_env();
+  for (auto& [key, value] : overrides) env[key] = value;
+  return env;
+}
+
+// Stops a stack service for one test and starts it again however the test ends.
+class StoppedService {
+ public:
+  explicit StoppedService(std::string name) : name_(std::move(name)) {
+    REQUIRE(nf::test::run_stack_script("down " + name_) == 0);
+  }
+  ~StoppedService() {
+    if (nf::test::run_stack_script("up " + name_) != 0)
+      WARN("could not start " + name_ + " again: run `scripts/stack up " + name_ + "`");
+  }
+  StoppedService(const StoppedService&) = delete;
+  StoppedService& operator=(const StoppedService&) = delete;
+
+ private:
+  std::string name_;
+};
+
+// The text line of check `name` ("FAIL  connector   ..."), "" when there is none.
+std::string line_of(const std::string& text, const std::string& name) {
+  size_t start = 0;
+  while (start < text.size()) {
+    const size_t end = std::min(text.find('\n', start), text.size());
+    const std::string line = text.substr(start, end - start);
+    const auto name_at = line.find_first_not_of(' ', line.find(' '));
+    if (name_at != std::string::npos && line.compare(name_at, name.size() + 1, name + " ") == 0) return line;
+    start = end + 1;
+  }
+  return "";
+}
+
+const nlohmann::json* find_check(const nlohmann::json& checks, const std::string& name) {
+  for (const auto& check : checks)
+    if (check["name"] == name) return &check;
+  return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("doctor: the whole stack up, schema applied, connector RUNNING -> exit 0") {
+  if (!nf::test::require_stack()) return;
+  const auto& env = nf::test::stack_env();
+  const auto schema = nf::test::run_novafeed({"schema", "apply"}, env);
+  INFO("schema apply: " << schema.out << schema.err);
+  REQUIRE(schema.exit_code == 0);
+  const auto connectors = nf::test::run_novafeed({"connectors", "apply", "--wait"}, env);
+  INFO("connectors apply: " << connectors.out << connectors.err);
+  REQUIRE(connectors.exit_code == 0);
+
+  const auto text = nf::test::run_novafeed({"doctor"}, env);
+  INFO("doctor: " << text.out << text.err);
+  CHECK(text.exit_code == 0);
+  CHECK_THAT(line_of(text.out, "connector"), Catch::StartsWith("OK ") && Catch::Contains("RUNNING"));
+  CHECK_THAT(line_of(text.out, "slot"), Catch::StartsWith("OK ") && Catch::Contains("active"));
+  CHECK_THAT(text.out, Catch::EndsWith("\n") && Catch::Contains("\nhealthy: "));
+
+  const auto json = nf::test::run_novafeed({"--json", "doctor"}, env);
+  INFO("doctor --json: " << json.out << json.err);
+  CHECK(json.exit_code == 0);
+  const auto checks = nlohmann::json::parse(json.out);  // exactly one document
+  REQUIRE(checks.is_array());
+  for (const char* name : {"postgres", "wal_level", "slot", "publication", "clickhouse", "redis", "kafka", "topics",
+                           "connect", "connector"}) {
+    INFO("check " << name);
+    const auto* check = find_check(checks, name);
+    REQUIRE(check != nullptr);
+    CHECK((*check)["status"] == "ok");
+  }
+  CHECK((*find_check(checks, "slot"))["figures"]["retained_wal_bytes"].is_number_integer());
+  CHECK((*find_check(checks, "kafka"))["figures"]["brokers"].get<int>() >= 1);
+  CHECK_FALSE((*find_check(checks, "clickhouse"))["figures"]["version"].get<std::string>().empty());
+}
+
+TEST_CASE("doctor: ClickHouse stopped -> exit 3 naming clickhouse, JSON still one document") {
+  if (!nf::test::require_stack()) return;
+  // Other tests share this ClickHouse: stop it once, ask both questions, start it again.
+  nf::test::RunResult text, json;
+  {
+    StoppedService clickhouse("clickhouse");
+    text = nf::test::run_novafeed({"doctor"}, nf::test::stack_env());
+    json = nf::test::run_novafeed({"--json", "doctor"}, nf::test::stack_env());
+  }
+  INFO("doctor: " << text.out << text.err);
+  CHECK(text.exit_code == 3);
+  CHECK_THAT(line_of(text.out, "clickhouse"), Catch::StartsWith("UNREACHABLE ") && Catch::Contains("→"));
+  CHECK_THAT(text.out, Catch::Contains("unreachable (clickhouse)"));
+
+  INFO("doctor --json: " << json.out << json.err);
+  CHECK(json.exit_code == 3);
+  const auto checks = nlohmann::json::parse(json.out);
+  const auto* clickhouse = find_check(checks, "clickhouse");
+  REQUIRE(clickhouse != nullptr);
+  CHECK((*clickhouse)["status"] == "unreachable");
+  CHECK_FALSE((*clickhouse)["hint"].is_null());
+}
+
+TEST_CASE("doctor: Redis on a closed port -> exit 3 naming redis, within the timeout") {
+  if (!nf::test::require_stack()) return;
+  const auto started = std::chrono::steady_clock::now();
+  const auto result = nf::test::run_novafeed({"doctor"}, env_with({{"NOVAFEED_REDIS_URL", "redis://127.0.0.1:1"}}));
+  const auto took = std::chrono::steady_clock::now() - started;
+  INFO("doctor: " << result.out << result.err);
+  CHECK(result.exit_code == 3);
+  CHECK_THAT(line_of(result.out, "redis"), Catch::StartsWith("UNREACHABLE ") && Catch::Contains("127.0.0.1:1"));
+  CHECK_THAT(result.err, Catch::Contains("unreachable (redis)"));
+  // Every dependency answers within its own timeout (the longest, connect.timeout_ms, is
+  // 10 s); a refused connection must not wait for any of them.
+  CHECK(took < std::chrono::seconds(12));
+}

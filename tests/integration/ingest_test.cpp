@@ -1,0 +1,812 @@
+// `novafeed ingest` on the real stack, through the real binary: SIGKILLed at random
+// moments while events and OLTP changes flow, ClickHouse ends exactly right; malformed
+// messages land in the dead-letter topics with their reason; two processes in one group
+// insert each message once; new posts and (un)follows invalidate cached feeds.
+//
+// Every test uses its own consumer group, started at the current end of the topics, and
+// ids/event ids unique to the run, so it is re-runnable on the persistent stack.
+#include <catch2/catch.hpp>
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <random>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include <librdkafka/rdkafka.h>
+#include <nlohmann/json.hpp>
+
+#include "core/clickhouse/client.hpp"
+#include "core/kafka/handle.hpp"
+#include "core/kafka/metadata.hpp"
+#include "core/pg/connection.hpp"
+#include "core/redis/client.hpp"
+#include "tests/support/run.hpp"
+#include "tests/support/stack.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+using Json = nlohmann::json;
+
+const std::vector<std::string> kTopics = {"events", "cdc.users", "cdc.posts", "cdc.follows", "cdc.likes", "cdc.comments"};
+
+// A novafeed child process running in the background, its output in files.
+class Child {
+ public:
+  Child(const std::vector<std::string>& args, const std::string& log_prefix) : log_prefix_(log_prefix) {
+    pid_ = fork();
+    REQUIRE(pid_ >= 0);
+    if (pid_ == 0) {
+      const int out = open((log_prefix + ".out").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      const int err = open((log_prefix + ".err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      dup2(out, STDOUT_FILENO);
+      dup2(err, STDERR_FILENO);
+      const int devnull = open("/dev/null", O_RDONLY);
+      dup2(devnull, STDIN_FILENO);
+      // The test process may block signals; the child must not inherit that.
+      sigset_t none;
+      sigemptyset(&none);
+      sigprocmask(SIG_SETMASK, &none, nullptr);
+      for (const auto& [key, value] : nf::test::stack_env()) setenv(key.c_str(), value.c_str(), 1);
+      std::string binary = nf::test::novafeed_binary();
+      std::vector<std::string> copies(args);
+      std::vector<char*> argv = {binary.data()};
+      for (auto& a : copies) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      execv(binary.c_str(), argv.data());
+      _exit(127);
+    }
+  }
+  ~Child() {
+    if (running()) {
+      ::kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+  bool running() const { return pid_ > 0 && !exit_code_; }
+  void signal(int sig) { ::kill(pid_, sig); }
+  // The exit code (128 + signal when killed), or nullopt when still running at the deadline.
+  std::optional<int> wait(std::chrono::milliseconds timeout) {
+    const auto deadline = Clock::now() + timeout;
+    while (!exit_code_) {
+      int status = 0;
+      const pid_t done = waitpid(pid_, &status, WNOHANG);
+      if (done == pid_) exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      else if (Clock::now() > deadline) return std::nullopt;
+      else std::this_thread::sleep_for(50ms);
+    }
+    return exit_code_;
+  }
+  std::string out() const { return read(log_prefix_ + ".out"); }
+  std::string err() const { return read(log_prefix_ + ".err"); }
+
+ private:
+  static std::string read(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  }
+  std::string log_prefix_;
+  pid_t pid_ = -1;
+  std::optional<int> exit_code_;
+};
+
+std::string log_dir() {
+  const auto dir = std::filesystem::temp_directory_path() / "novafeed-ingest-test";
+  std::filesystem::create_directories(dir);
+  return dir.string();
+}
+
+// `novafeed ingest` in `group` with short batches and info logs.
+std::unique_ptr<Child> start_ingest(const std::string& group, const std::string& streams, const std::string& log_name,
+                                    const std::vector<std::string>& extra_settings = {}) {
+  // A SIGKILLed member holds its partitions until its session times out: 6 s (the
+  // broker's minimum) rather than 45 s keeps the restarts quick.
+  std::vector<std::string> args = {"--json", "--log-level", "info", "--set", "ingest.group=" + group, "--set",
+                                   "ingest.batch_ms=300", "-X", "session.timeout.ms=6000", "-X", "heartbeat.interval.ms=1000"};
+  for (const auto& setting : extra_settings) {
+    args.push_back("--set");
+    args.push_back(setting);
+  }
+  args.push_back("ingest");
+  args.push_back(streams);
+  return std::make_unique<Child>(args, log_dir() + "/" + log_name);
+}
+
+// A TCP proxy in front of ClickHouse that holds each request `delay` before passing it
+// on, and drops it when its client died meanwhile: a slow network, so a SIGKILL lands
+// in the middle of an insert often, not only between two.
+class SlowProxy {
+ public:
+  SlowProxy(int upstream_port, std::chrono::milliseconds delay) : upstream_port_(upstream_port), delay_(delay) {
+    listener_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+    REQUIRE(listen(listener_, 64) == 0);
+    socklen_t size = sizeof address;
+    getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &size);
+    port_ = ntohs(address.sin_port);
+    acceptor_ = std::thread([this] { accept_connections(); });
+  }
+  ~SlowProxy() {
+    stop_ = true;
+    acceptor_.join();  // no new connection threads after this
+    for (auto& t : threads_) t.join();
+    close(listener_);
+  }
+  int port() const { return port_; }
+
+ private:
+  void accept_connections() {
+    while (!stop_) {
+      pollfd p = {listener_, POLLIN, 0};
+      if (poll(&p, 1, 200) <= 0) continue;
+      const int client = accept(listener_, nullptr, nullptr);
+      if (client < 0) continue;
+      std::lock_guard lock(mutex_);
+      threads_.emplace_back([this, client] { relay(client); });
+    }
+  }
+  void relay(int client) {
+    const int upstream = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = htons(static_cast<uint16_t>(upstream_port_));
+    if (connect(upstream, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+      close(client);
+      close(upstream);
+      return;
+    }
+    std::atomic<bool> done = false;
+    std::thread back([&] { copy(upstream, client, done, false); });
+    copy(client, upstream, done, true);
+    done = true;
+    shutdown(upstream, SHUT_RDWR);
+    shutdown(client, SHUT_RDWR);
+    back.join();
+    close(client);
+    close(upstream);
+  }
+  void copy(int from, int to, std::atomic<bool>& done, bool delayed) {
+    char buffer[65536];
+    auto last = Clock::now() - 1h;
+    while (!stop_ && !done) {
+      pollfd p = {from, POLLIN, 0};
+      if (poll(&p, 1, 200) <= 0) continue;
+      const ssize_t n = read(from, buffer, sizeof buffer);
+      if (n <= 0) break;
+      if (delayed && Clock::now() - last > 200ms) {  // the start of a request
+        std::this_thread::sleep_for(delay_);
+        pollfd alive = {from, POLLRDHUP, 0};
+        if (poll(&alive, 1, 0) > 0) break;  // the client died meanwhile: drop its request
+      }
+      last = Clock::now();
+      for (ssize_t sent = 0; sent < n;) {
+        const ssize_t w = write(to, buffer + sent, static_cast<size_t>(n - sent));
+        if (w <= 0) return;
+        sent += w;
+      }
+    }
+    done = true;
+  }
+
+  int upstream_port_;
+  std::chrono::milliseconds delay_;
+  int listener_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_ = false;
+  std::mutex mutex_;
+  std::thread acceptor_;
+  std::vector<std::thread> threads_;  // one per connection, joined by the destructor
+};
+
+// Waits until the child logged an assignment of some partitions.
+bool wait_for_assignment(const Child& child, std::chrono::seconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  while (Clock::now() < deadline) {
+    const std::string err = child.err();
+    for (size_t at = err.find("ingest: assigned "); at != std::string::npos; at = err.find("ingest: assigned ", at + 1))
+      if (err.compare(at + 17, 7, "nothing") != 0) return true;
+    std::this_thread::sleep_for(100ms);
+  }
+  return false;
+}
+
+// Stops a child with SIGTERM and returns its JSON summary (fails the test when it does
+// not exit 0 in time).
+Json stop_ingest(Child& child) {
+  child.signal(SIGTERM);
+  const auto code = child.wait(60s);
+  INFO("stderr tail: " << child.err().substr(child.err().size() > 3000 ? child.err().size() - 3000 : 0));
+  REQUIRE(code.has_value());
+  REQUIRE(*code == 0);
+  return Json::parse(child.out());
+}
+
+uint64_t unique_base() {
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  // 7e12 + a range of 1000 ids per millisecond: far above any identity sequence.
+  return 7'000'000'000'000ULL + static_cast<uint64_t>(ms % 1'000'000'000) * 1000;
+}
+
+nf::ch::Client clickhouse() { return nf::ch::Client(nf::ch::settings_from(nf::test::stack_config())); }
+nf::kafka::Settings kafka_settings() { return nf::kafka::settings_from(nf::test::stack_config()); }
+
+// Applies the schema and the connector (both idempotent).
+void require_pipeline() {
+  const auto schema = nf::test::run_novafeed({"schema", "apply"}, nf::test::stack_env());
+  INFO(schema.out << schema.err);
+  REQUIRE(schema.exit_code == 0);
+  const auto connector = nf::test::run_novafeed({"connectors", "apply", "--wait", "--timeout", "120s"}, nf::test::stack_env());
+  INFO(connector.out << connector.err);
+  REQUIRE(connector.exit_code == 0);
+}
+
+using PartitionList = std::unique_ptr<rd_kafka_topic_partition_list_t, decltype(&rd_kafka_topic_partition_list_destroy)>;
+
+// High watermark of every partition of `topics`.
+std::map<std::pair<std::string, int32_t>, int64_t> end_offsets(const std::vector<std::string>& topics) {
+  const auto settings = kafka_settings();
+  const auto metadata = nf::kafka::fetch_metadata(settings);
+  nf::kafka::Handle handle(RD_KAFKA_PRODUCER, nf::kafka::make_conf(settings));
+  std::map<std::pair<std::string, int32_t>, int64_t> out;
+  for (const auto& topic : topics) {
+    const auto* info = metadata.find_topic(topic);
+    REQUIRE(info != nullptr);
+    for (const auto& p : info->partitions) {
+      int64_t low = 0, high = 0;
+      REQUIRE(rd_kafka_query_watermark_offsets(handle.get(), topic.c_str(), p.id, &low, &high, 10000) == RD_KAFKA_RESP_ERR_NO_ERROR);
+      out[{topic, p.id}] = high;
+    }
+  }
+  return out;
+}
+
+// A new consumer group whose committed offsets are the current end of every topic, so
+// its ingest reads only what the test produces from now on.
+void start_group_at_end(const std::string& group) {
+  const auto ends = end_offsets(kTopics);
+  nf::kafka::Handle consumer(RD_KAFKA_CONSUMER,
+                             nf::kafka::make_conf(kafka_settings(), {{"group.id", group, "test"},
+                                                                     {"enable.auto.commit", "false", "test"}}));
+  PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(ends.size())), &rd_kafka_topic_partition_list_destroy);
+  for (const auto& [tp, high] : ends) rd_kafka_topic_partition_list_add(list.get(), tp.first.c_str(), tp.second)->offset = high;
+  const auto deadline = Clock::now() + 30s;
+  rd_kafka_resp_err_t err;
+  while ((err = rd_kafka_commit(consumer.get(), list.get(), 0)) != RD_KAFKA_RESP_ERR_NO_ERROR && Clock::now() < deadline)
+    std::this_thread::sleep_for(500ms);  // the coordinator may still be loading
+  INFO(rd_kafka_err2str(err));
+  REQUIRE(err == RD_KAFKA_RESP_ERR_NO_ERROR);
+  rd_kafka_consumer_close(consumer.get());
+}
+
+// A producer with delivery reports (partition and offset of each message).
+class TestProducer {
+ public:
+  struct Delivered {
+    bool done = false;
+    rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+    int32_t partition = -1;
+    int64_t offset = -1;
+  };
+  TestProducer() {
+    auto conf = nf::kafka::make_conf(kafka_settings(), {{"acks", "all", "test"}, {"linger.ms", "5", "test"}});
+    rd_kafka_conf_set_dr_msg_cb(conf.get(), [](rd_kafka_t*, const rd_kafka_message_t* m, void*) {
+      auto* d = static_cast<Delivered*>(m->_private);
+      d->done = true;
+      d->err = m->err;
+      d->partition = m->partition;
+      d->offset = m->offset;
+    });
+    handle_ = std::make_unique<nf::kafka::Handle>(RD_KAFKA_PRODUCER, std::move(conf));
+  }
+  ~TestProducer() { rd_kafka_flush(handle_->get(), 10000); }
+  // Returns the delivery record, valid until the producer is destroyed.
+  const Delivered& produce(const std::string& topic, const std::string& key, const std::string& value) {
+    deliveries_.push_back(std::make_unique<Delivered>());
+    auto* d = deliveries_.back().get();
+    rd_kafka_resp_err_t err;
+    while ((err = rd_kafka_producev(handle_->get(), RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                    RD_KAFKA_V_KEY(key.data(), key.size()),
+                                    RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()), RD_KAFKA_V_OPAQUE(d),
+                                    RD_KAFKA_V_END)) == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+      rd_kafka_poll(handle_->get(), 50);
+    REQUIRE(err == RD_KAFKA_RESP_ERR_NO_ERROR);
+    rd_kafka_poll(handle_->get(), 0);
+    return *d;
+  }
+  void flush() {
+    rd_kafka_flush(handle_->get(), 30000);
+    for (const auto& d : deliveries_) {
+      REQUIRE(d->done);
+      REQUIRE(d->err == RD_KAFKA_RESP_ERR_NO_ERROR);
+    }
+  }
+
+ private:
+  std::vector<std::unique_ptr<Delivered>> deliveries_;
+  std::unique_ptr<nf::kafka::Handle> handle_;
+};
+
+struct TestEvent {
+  std::string event_id;
+  uint64_t user_id, post_id, author_id;
+  std::string action;
+  bool with_author;
+};
+
+std::string event_json(const TestEvent& e, int64_t ts_ms) {
+  Json j = {{"event_id", e.event_id}, {"user_id", e.user_id}, {"post_id", e.post_id}, {"action", e.action}, {"ts", ts_ms}};
+  if (e.with_author) j["author_id"] = e.author_id;
+  return j.dump();
+}
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// Polls `check` (returns "" when satisfied, else what differs) until it passes or the
+// deadline; returns the last difference.
+std::string wait_until(std::chrono::seconds timeout, const std::function<std::string()>& check) {
+  const auto deadline = Clock::now() + timeout;
+  std::string difference;
+  while (true) {
+    try {
+      difference = check();
+    } catch (const std::exception& e) {
+      difference = std::string("query failed: ") + e.what();
+    }
+    if (difference.empty() || Clock::now() > deadline) return difference;
+    std::this_thread::sleep_for(1s);
+  }
+}
+
+std::string in_list(const std::set<uint64_t>& ids) {
+  std::string out;
+  for (const auto id : ids) out += (out.empty() ? "" : ",") + std::to_string(id);
+  return "(" + out + ")";
+}
+
+// Rows as "a|b|c" strings, for set comparison. The JSON objects come back with their keys
+// sorted, so name the columns c1, c2, … in select order.
+std::set<std::string> ch_rows(const std::string& sql) {
+  std::set<std::string> rows;
+  for (const auto& row : clickhouse().query(sql)) {
+    std::string line;
+    for (const auto& [k, v] : row.items()) line += (line.empty() ? "" : "|") + (v.is_string() ? v.get<std::string>() : v.dump());
+    rows.insert(line);
+  }
+  return rows;
+}
+
+std::set<std::string> pg_rows(pqxx::connection& conn, const std::string& sql) {
+  pqxx::nontransaction tx(conn);
+  std::set<std::string> rows;
+  for (const auto& row : tx.exec(sql)) {
+    std::string line;
+    for (const auto& field : row) line += (line.empty() ? "" : "|") + std::string(field.c_str());
+    rows.insert(line);
+  }
+  return rows;
+}
+
+std::string describe_difference(const std::string& what, const std::set<std::string>& expected, const std::set<std::string>& actual) {
+  if (expected == actual) return "";
+  std::string out = what + ": ";
+  int shown = 0;
+  for (const auto& e : expected)
+    if (!actual.contains(e) && shown++ < 5) out += "missing {" + e + "} ";
+  for (const auto& a : actual)
+    if (!expected.contains(a) && shown++ < 10) out += "unexpected {" + a + "} ";
+  return out + "(" + std::to_string(expected.size()) + " expected, " + std::to_string(actual.size()) + " found)";
+}
+
+}  // namespace
+
+TEST_CASE("ingest: SIGKILLed at random moments and restarted, ClickHouse ends with every count exact") {
+  if (!nf::test::require_stack()) return;
+  require_pipeline();
+  const uint64_t base = unique_base();
+  const std::string run = "ingest-crash-" + std::to_string(base);
+  const std::string group = "ingest-test-" + std::to_string(base);
+  start_group_at_end(group);
+  auto pg = nf::pg::connect(nf::pg::settings_from(nf::test::stack_config()));
+  std::mt19937_64 random(base);
+
+  // Users base+1..base+8, posts base+100.. (author = user (i % 8) + 1), a few follows.
+  const int kUsers = 8;
+  std::map<uint64_t, uint64_t> author_of;  // post → author
+  {
+    pqxx::work tx(*pg);
+    for (int i = 1; i <= kUsers; ++i)
+      tx.exec_params("INSERT INTO users (id, username) VALUES ($1, $2)", base + i, run + "-u" + std::to_string(i));
+    for (int i = 0; i < 6; ++i) {
+      const uint64_t post = base + 100 + i, author = base + 1 + i % kUsers;
+      tx.exec_params("INSERT INTO posts (id, author_id, caption) VALUES ($1, $2, $3)", post, author, "post " + std::to_string(i));
+      author_of[post] = author;
+    }
+    for (int i = 2; i <= kUsers; ++i) tx.exec_params("INSERT INTO follows (follower_id, followee_id) VALUES ($1, $2)", base + i, base + 1);
+    tx.commit();
+  }
+
+  // Ingest reaches ClickHouse through a proxy that holds each request for 700 ms.
+  const std::string ch_url = nf::test::stack_config().get("clickhouse.url");
+  SlowProxy proxy(std::stoi(ch_url.substr(ch_url.rfind(':') + 1)), 700ms);
+  const std::vector<std::string> via_proxy = {"clickhouse.url=http://127.0.0.1:" + std::to_string(proxy.port())};
+  std::unique_ptr<Child> ingest = start_ingest(group, "all", "crash-0", via_proxy);
+  std::vector<TestEvent> produced;  // unique events, in order
+  std::atomic<bool> traffic_done = false;
+  std::string traffic_error;
+  std::set<uint64_t> hard_deleted_posts;
+  std::thread traffic([&] {
+    try {
+      TestProducer producer;
+      std::mt19937_64 rng(base + 1);
+      const std::vector<std::string> actions = {"impression", "view", "like", "comment", "share"};
+      uint64_t next_post = base + 106;
+      for (int round = 0; round < 40; ++round) {
+        for (int n = 0; n < 100; ++n) {
+          const bool duplicate = !produced.empty() && rng() % 10 == 0;
+          TestEvent e;
+          if (duplicate) {
+            e = produced[rng() % produced.size()];  // the same event again (a client retry)
+          } else {
+            std::vector<uint64_t> posts;
+            for (const auto& [post, author] : author_of) posts.push_back(post);
+            const uint64_t post = posts[rng() % posts.size()];
+            e = {run + "-e" + std::to_string(produced.size()), base + 1 + rng() % kUsers, post, author_of.at(post),
+                 actions[rng() % actions.size()], rng() % 2 == 0};
+            produced.push_back(e);
+          }
+          producer.produce("events", std::to_string(e.user_id), event_json(e, now_ms()));
+        }
+        // OLTP changes: a new post, caption edits, soft deletes, likes and unlikes,
+        // follows and unfollows, and a hard-deleted post nobody has events for.
+        pqxx::work tx(*pg);
+        const uint64_t user = base + 1 + round % kUsers;
+        switch (round % 6) {
+          case 0: {
+            const uint64_t post = next_post++;
+            tx.exec_params("INSERT INTO posts (id, author_id, caption) VALUES ($1, $2, $3)", post, user, "new " + std::to_string(round));
+            // Events for it start with the next round (the post exists in PostgreSQL by then).
+            author_of[post] = user;
+            break;
+          }
+          case 1:
+            tx.exec_params("UPDATE posts SET caption = $2 WHERE id = $1", base + 100 + round % 6, "edited in round " + std::to_string(round));
+            break;
+          case 2:
+            tx.exec_params("INSERT INTO likes (user_id, post_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", user, base + 100 + round % 5);
+            tx.exec_params("INSERT INTO likes (user_id, post_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", user, base + 101);
+            break;
+          case 3:
+            // The like of the previous round.
+            tx.exec_params("DELETE FROM likes WHERE user_id = $1 AND post_id = $2", base + 1 + (round - 1) % kUsers, base + 101);
+            tx.exec_params("UPDATE posts SET deleted_at = now() WHERE id = $1 AND deleted_at IS NULL", base + 100 + round % 6);
+            break;
+          case 4:
+            tx.exec_params("INSERT INTO follows (follower_id, followee_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", user,
+                           base + 1 + (round + 3) % kUsers);
+            tx.exec_params("DELETE FROM follows WHERE follower_id = $1 AND followee_id = $2", base + 2 + round % 7, base + 1);
+            break;
+          case 5: {
+            const uint64_t victim = base + 500 + round;
+            tx.exec_params("INSERT INTO posts (id, author_id, caption) VALUES ($1, $2, 'short-lived')", victim, user);
+            tx.exec_params("UPDATE posts SET caption = 'short-lived, edited' WHERE id = $1", victim);
+            tx.exec_params("DELETE FROM posts WHERE id = $1", victim);
+            hard_deleted_posts.insert(victim);
+            break;
+          }
+        }
+        tx.commit();
+        std::this_thread::sleep_for(std::chrono::milliseconds(250 + rng() % 250));
+      }
+      producer.flush();
+    } catch (const std::exception& e) {
+      traffic_error = e.what();
+    }
+    traffic_done = true;
+  });
+
+  // Kill ingest at random moments while it holds partitions (at least five times),
+  // restarting it each time: while it catches up, in the middle of an insert, between a
+  // flush's steps.
+  int kills = 0;
+  while (!traffic_done || kills < 5) {
+    REQUIRE(wait_for_assignment(*ingest, 60s));
+    std::this_thread::sleep_for(std::chrono::milliseconds(random() % 3000));
+    ingest->signal(SIGKILL);
+    REQUIRE(ingest->wait(10s) == 128 + SIGKILL);
+    ++kills;
+    ingest = start_ingest(group, "all", "crash-" + std::to_string(kills), via_proxy);
+  }
+  traffic.join();
+  REQUIRE(traffic_error.empty());
+
+  // Expected figures, from what was produced (duplicates counted once).
+  std::set<uint64_t> users, posts;
+  for (int i = 1; i <= kUsers; ++i) users.insert(base + i);
+  for (const auto& [post, author] : author_of) posts.insert(post);
+  std::map<std::string, uint64_t> per_post_action, per_user_author_action;
+  for (const auto& e : produced) {
+    ++per_post_action[std::to_string(e.post_id) + "|" + e.action];
+    if (e.action == "like" || e.action == "comment" || e.action == "share")
+      ++per_user_author_action[std::to_string(e.user_id) + "|" + std::to_string(e.author_id) + "|" + e.action];
+  }
+  const auto as_rows = [](const std::map<std::string, uint64_t>& counts) {
+    std::set<std::string> rows;
+    for (const auto& [k, v] : counts) rows.insert(k + "|" + std::to_string(v));
+    return rows;
+  };
+  const std::string ids = "BETWEEN " + std::to_string(base) + " AND " + std::to_string(base + 999);
+  const std::string like_run = "event_id LIKE " + nf::ch::quote(run + "-e%");
+
+  const auto difference = wait_until(120s, [&]() -> std::string {
+    std::string diff;
+    diff += describe_difference("events uniqExact", {std::to_string(produced.size())},
+                                ch_rows("SELECT uniqExact(event_id) AS n FROM events WHERE " + like_run));
+    diff += describe_difference("events FINAL", {std::to_string(produced.size())},
+                                ch_rows("SELECT count() AS n FROM events FINAL WHERE " + like_run));
+    diff += describe_difference(
+        "post_metrics_1h", as_rows(per_post_action),
+        ch_rows("SELECT post_id AS c1, toString(action) AS c2, uniqExactMerge(events) AS c3 FROM post_metrics_1h "
+                "WHERE post_id IN " + in_list(posts) + " GROUP BY c1, c2"));
+    diff += describe_difference(
+        "user_author_90d", as_rows(per_user_author_action),
+        ch_rows("SELECT user_id AS c1, author_id AS c2, toString(action) AS c3, uniqExactMerge(events) AS c4 "
+                "FROM user_author_90d WHERE user_id IN " + in_list(users) + " GROUP BY c1, c2, c3"));
+    // CDC: the live rows equal PostgreSQL's, hard deletes are delete-flagged versions.
+    diff += describe_difference(
+        "posts",
+        pg_rows(*pg, "SELECT id, author_id, caption, floor(extract(epoch FROM created_at))::bigint, "
+                     "(deleted_at IS NOT NULL)::int FROM posts WHERE id " + ids),
+        ch_rows("SELECT id AS c1, author_id AS c2, caption AS c3, toUnixTimestamp(created_at) AS c4, _deleted AS c5 "
+                "FROM posts FINAL WHERE id " + ids +
+                " AND id NOT IN " + in_list(hard_deleted_posts)));
+    std::set<std::string> deleted;
+    for (const auto id : hard_deleted_posts) deleted.insert(std::to_string(id) + "|1");
+    diff += describe_difference("hard-deleted posts", deleted,
+                                ch_rows("SELECT id AS c1, _deleted AS c2 FROM posts FINAL WHERE id IN " + in_list(hard_deleted_posts)));
+    diff += describe_difference(
+        "likes", pg_rows(*pg, "SELECT user_id, post_id FROM likes WHERE user_id " + ids),
+        ch_rows("SELECT user_id AS c1, post_id AS c2 FROM likes FINAL WHERE user_id " + ids + " AND _deleted = 0"));
+    diff += describe_difference(
+        "follows", pg_rows(*pg, "SELECT follower_id, followee_id FROM follows WHERE follower_id " + ids),
+        ch_rows("SELECT follower_id AS c1, followee_id AS c2 FROM follows FINAL WHERE follower_id " + ids + " AND _deleted = 0"));
+    diff += describe_difference("users", pg_rows(*pg, "SELECT id, username FROM users WHERE id " + ids),
+                                ch_rows("SELECT id AS c1, username AS c2 FROM users FINAL WHERE id " + ids + " AND _deleted = 0"));
+    return diff;
+  });
+  INFO("killed " << kills << " times; " << produced.size() << " unique events");
+  INFO("last ingest stderr tail: " << ingest->err().substr(ingest->err().size() > 4000 ? ingest->err().size() - 4000 : 0));
+  CHECK(difference == "");
+  // Deleted likes and follows really are delete-flagged rows, not just absent.
+  CHECK(clickhouse().query("SELECT count() AS n FROM likes FINAL WHERE user_id " + ids + " AND _deleted = 1").at(0).at("n") != "0");
+  CHECK(clickhouse().query("SELECT count() AS n FROM follows FINAL WHERE follower_id " + ids + " AND _deleted = 1").at(0).at("n") != "0");
+
+  const Json summary = stop_ingest(*ingest);
+  CHECK(summary.at("stopped_by") == "signal");
+  CHECK(summary.at("uncommitted") == 0);
+}
+
+TEST_CASE("ingest: malformed messages land in the dead-letter topics with their reason, and ingest goes on") {
+  if (!nf::test::require_stack()) return;
+  require_pipeline();
+  const uint64_t base = unique_base();
+  const std::string run = "ingest-dlq-" + std::to_string(base);
+  const std::string group = "ingest-test-" + std::to_string(base);
+  start_group_at_end(group);
+  const auto dlq_start = end_offsets({"events.dlq", "cdc.dlq"});
+  auto ingest = start_ingest(group, "all", "dlq");
+
+  TestProducer producer;
+  const auto& garbage = producer.produce("events", run + "-garbage", "not json {");
+  const auto& bad_action = producer.produce(
+      "events", run + "-bad-action",
+      Json{{"event_id", run + "-x"}, {"user_id", 1}, {"post_id", 1}, {"action", "poke"}, {"ts", now_ms()}}.dump());
+  const auto& unknown_post = producer.produce(
+      "events", run + "-unknown-post",
+      Json{{"event_id", run + "-y"}, {"user_id", 1}, {"post_id", base + 999}, {"action", "view"}, {"ts", now_ms()}}.dump());
+  const auto& cdc_garbage = producer.produce("cdc.posts", run + "-cdc", "{\"op\":\"c\",\"after\":{\"id\":\"x\"}}");
+  producer.produce("events", run + "-ok",
+                   Json{{"event_id", run + "-ok"}, {"user_id", 1}, {"post_id", base + 998}, {"author_id", 1}, {"action", "view"},
+                        {"ts", now_ms()}}.dump());
+  producer.flush();
+
+  // Ingest goes on: the valid event after the bad ones is inserted.
+  CHECK(wait_until(60s, [&]() -> std::string {
+          return describe_difference("valid event", {"1"},
+                                     ch_rows("SELECT count() AS n FROM events WHERE event_id = " + nf::ch::quote(run + "-ok")));
+        }) == "");
+
+  // Read the dead-letter topics from where they ended before the test.
+  struct Letter {
+    std::map<std::string, std::string> headers;
+    std::string value;
+  };
+  std::map<std::string, Letter> letters;  // by key
+  const auto read_letters = [&]() -> std::string {
+    nf::kafka::Handle consumer(RD_KAFKA_CONSUMER, nf::kafka::make_conf(kafka_settings(), {{"group.id", group + "-dlq-reader", "test"}}));
+    PartitionList list(rd_kafka_topic_partition_list_new(2), &rd_kafka_topic_partition_list_destroy);
+    for (const auto& [tp, start] : dlq_start) rd_kafka_topic_partition_list_add(list.get(), tp.first.c_str(), tp.second)->offset = start;
+    rd_kafka_assign(consumer.get(), list.get());
+    const auto deadline = Clock::now() + 5s;
+    while (Clock::now() < deadline && letters.size() < 4) {
+      rd_kafka_message_t* m = rd_kafka_consumer_poll(consumer.get(), 200);
+      if (!m) continue;
+      if (!m->err && m->key) {
+        Letter letter;
+        if (m->payload) letter.value.assign(static_cast<const char*>(m->payload), m->len);
+        rd_kafka_headers_t* headers = nullptr;
+        if (rd_kafka_message_headers(m, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+          const char* name;
+          const void* value;
+          size_t size;
+          for (size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i)
+            letter.headers[name] = std::string(static_cast<const char*>(value), size);
+        }
+        const std::string key(static_cast<const char*>(m->key), m->key_len);
+        if (key.rfind(run, 0) == 0) letters[key] = letter;
+      }
+      rd_kafka_message_destroy(m);
+    }
+    rd_kafka_consumer_close(consumer.get());
+    return letters.size() == 4 ? "" : "found " + std::to_string(letters.size()) + " of 4 dead letters";
+  };
+  REQUIRE(wait_until(60s, read_letters) == "");
+
+  const auto check_letter = [&](const std::string& key, const std::string& topic, const TestProducer::Delivered& source,
+                                const std::string& reason) {
+    INFO("dead letter " << key);
+    REQUIRE(letters.contains(key));
+    const auto& h = letters[key].headers;
+    CHECK_THAT(h.at("novafeed.reason"), Catch::Contains(reason));
+    CHECK(h.at("novafeed.source.topic") == topic);
+    CHECK(h.at("novafeed.source.partition") == std::to_string(source.partition));
+    CHECK(h.at("novafeed.source.offset") == std::to_string(source.offset));
+    CHECK(h.at("novafeed.consumer.group") == group);
+  };
+  check_letter(run + "-garbage", "events", garbage, "value is not JSON");
+  CHECK(letters[run + "-garbage"].value == "not json {");  // the message as it was
+  check_letter(run + "-bad-action", "events", bad_action, "action: 'poke' is not one of");
+  check_letter(run + "-unknown-post", "events", unknown_post, "post " + std::to_string(base + 999) + " is not in PostgreSQL");
+  check_letter(run + "-cdc", "cdc.posts", cdc_garbage, "source is missing");
+
+  const Json summary = stop_ingest(*ingest);
+  CHECK(summary.at("metrics").at("dead_lettered").get<uint64_t>() >= 4);
+}
+
+TEST_CASE("ingest: two processes in one group share the partitions and insert each event once") {
+  if (!nf::test::require_stack()) return;
+  require_pipeline();
+  const uint64_t base = unique_base();
+  const std::string run = "ingest-pair-" + std::to_string(base);
+  const std::string group = "ingest-test-" + std::to_string(base);
+  start_group_at_end(group);
+  auto first = start_ingest(group, "events", "pair-a");
+  auto second = start_ingest(group, "events", "pair-b");
+
+  // Both members hold partitions before anything is produced.
+  nf::kafka::Handle admin(RD_KAFKA_PRODUCER, nf::kafka::make_conf(kafka_settings()));
+  const auto members_with_partitions = [&]() -> std::string {
+    const rd_kafka_group_list* groups = nullptr;
+    if (rd_kafka_list_groups(admin.get(), group.c_str(), &groups, 5000) != RD_KAFKA_RESP_ERR_NO_ERROR || !groups)
+      return "cannot list the group";
+    int members = 0;
+    for (int g = 0; g < groups->group_cnt; ++g)
+      if (std::string(groups->groups[g].state) == "Stable")
+        for (int m = 0; m < groups->groups[g].member_cnt; ++m) members += groups->groups[g].members[m].member_assignment_size > 0;
+    rd_kafka_group_list_destroy(groups);
+    return members == 2 ? "" : std::to_string(members) + " members with partitions";
+  };
+  REQUIRE(wait_until(60s, members_with_partitions) == "");
+
+  const int kEvents = 3000;
+  {
+    TestProducer producer;
+    for (int i = 0; i < kEvents; ++i) {
+      const uint64_t user = base + 1 + i % 97;  // many keys: every partition gets some
+      producer.produce("events", std::to_string(user),
+                       Json{{"event_id", run + "-" + std::to_string(i)}, {"user_id", user}, {"post_id", base + 100 + i % 7},
+                            {"author_id", base + 1}, {"action", "impression"}, {"ts", now_ms()}}.dump());
+    }
+    producer.flush();
+  }
+  const std::string like_run = "event_id LIKE " + nf::ch::quote(run + "-%");
+  CHECK(wait_until(60s, [&] {
+          return describe_difference("events", {std::to_string(kEvents)},
+                                     ch_rows("SELECT uniqExact(event_id) AS n FROM events WHERE " + like_run));
+        }) == "");
+  // Inserted once: no duplicate rows at all, before any merge could hide them.
+  CHECK(ch_rows("SELECT count() AS n FROM events WHERE " + like_run) == std::set<std::string>{std::to_string(kEvents)});
+
+  const Json a = stop_ingest(*first);
+  const Json b = stop_ingest(*second);
+  const auto consumed_a = a.at("metrics").at("consumed").get<uint64_t>();
+  const auto consumed_b = b.at("metrics").at("consumed").get<uint64_t>();
+  CHECK(consumed_a > 0);
+  CHECK(consumed_b > 0);
+  CHECK(consumed_a + consumed_b >= static_cast<uint64_t>(kEvents));
+}
+
+TEST_CASE("ingest: a new post, a follow and an unfollow invalidate the cached feeds of the users concerned") {
+  if (!nf::test::require_stack()) return;
+  require_pipeline();
+  const uint64_t base = unique_base();
+  const std::string run = "ingest-feeds-" + std::to_string(base);
+  const std::string group = "ingest-test-" + std::to_string(base);
+  start_group_at_end(group);
+  auto ingest = start_ingest(group, "cdc", "feeds");
+  auto pg = nf::pg::connect(nf::pg::settings_from(nf::test::stack_config()));
+  nf::redis::Connection redis(nf::redis::settings_from(nf::test::stack_config()));
+
+  const uint64_t author = base + 1, fan1 = base + 2, fan2 = base + 3, stranger = base + 4;
+  {
+    pqxx::work tx(*pg);
+    for (uint64_t id = base + 1; id <= base + 4; ++id)
+      tx.exec_params("INSERT INTO users (id, username) VALUES ($1, $2)", id, run + "-" + std::to_string(id));
+    tx.exec_params("INSERT INTO follows (follower_id, followee_id) VALUES ($1, $3), ($2, $3)", fan1, fan2, author);
+    tx.commit();
+  }
+  // Ingest has caught up with the setup before any feed is cached.
+  REQUIRE(wait_until(60s, [&] {
+            return describe_difference("users", {"4"},
+                                       ch_rows("SELECT count() AS n FROM users FINAL WHERE id BETWEEN " + std::to_string(base + 1) +
+                                               " AND " + std::to_string(base + 4)));
+          }) == "");
+  REQUIRE(wait_until(30s, [&] {
+            return describe_difference("follows", {"2"},
+                                       ch_rows("SELECT count() AS n FROM follows FINAL WHERE followee_id = " + std::to_string(author)));
+          }) == "");
+  std::this_thread::sleep_for(1s);  // the flush that inserted them also invalidated
+
+  const auto cache = [&](uint64_t user) { redis.command({"SET", "feed:v1:" + std::to_string(user), "[]", "EX", "300"}); };
+  const auto cached = [&](uint64_t user) { return redis.command({"EXISTS", "feed:v1:" + std::to_string(user)})->integer == 1; };
+  for (const auto user : {fan1, fan2, stranger}) cache(user);
+
+  {
+    pqxx::work tx(*pg);
+    tx.exec_params("INSERT INTO posts (id, author_id, caption) VALUES ($1, $2, 'fresh')", base + 100, author);
+    tx.commit();
+  }
+  CHECK(wait_until(60s, [&]() -> std::string { return cached(fan1) || cached(fan2) ? "followers' feeds still cached" : ""; }) == "");
+  CHECK(cached(stranger));  // not a follower: untouched
+
+  {
+    pqxx::work tx(*pg);
+    tx.exec_params("INSERT INTO follows (follower_id, followee_id) VALUES ($1, $2)", stranger, author);
+    tx.commit();
+  }
+  CHECK(wait_until(60s, [&]() -> std::string { return cached(stranger) ? "the new follower's feed is still cached" : ""; }) == "");
+
+  cache(fan1);
+  {
+    pqxx::work tx(*pg);
+    tx.exec_params("DELETE FROM follows WHERE follower_id = $1 AND followee_id = $2", fan1, author);
+    tx.commit();
+  }
+  CHECK(wait_until(60s, [&]() -> std::string { return cached(fan1) ? "the unfollower's feed is still cached" : ""; }) == "");
+
+  const Json summary = stop_ingest(*ingest);
+  CHECK(summary.at("metrics").at("feeds_invalidated").get<uint64_t>() >= 4);
+}
