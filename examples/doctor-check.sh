@@ -5,6 +5,6 @@ set -u
 out=$(novafeed --json doctor)
 rc=$?
 if [ $rc -ne 0 ]; then
-  printf '%s\n' "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(", ".join(c["name"] for c in d.get("checks", d) if c["status"] != "ok"))'
+  printf '%s\n' "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(", ".join(c["name"] for c in (d if isinstance(d, list) else d["checks"]) if c["status"] != "ok"))'
 fi
 exit $rc
