@@ -102,8 +102,11 @@ ExportedSnapshot export_snapshot(const pg::Settings& settings) {
   ExportedSnapshot snapshot;
   snapshot.session = std::make_unique<PgSession>(settings);
   snapshot.session->query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+  // The insert position, not pg_current_wal_lsn() (the write position): with
+  // synchronous_commit=off the write position can lag behind changes already committed
+  // and visible in this snapshot, and the snapshot's version must be above all of them.
   const auto rows = snapshot.session->query(
-      "SELECT pg_export_snapshot(), pg_current_wal_lsn()::text, floor(date_part('epoch', now()))::bigint");
+      "SELECT pg_export_snapshot(), pg_current_wal_insert_lsn()::text, floor(date_part('epoch', now()))::bigint");
   snapshot.id = rows.at(0).at(0);
   snapshot.lsn = parse_lsn(rows.at(0).at(1));
   snapshot.now_epoch_s = std::stoll(rows.at(0).at(2));

@@ -41,7 +41,7 @@ class PgSession {
 struct ExportedSnapshot {
   std::unique_ptr<PgSession> session;
   std::string id;        // for SET TRANSACTION SNAPSHOT
-  uint64_t lsn = 0;      // pg_current_wal_lsn() as a number, read inside the snapshot
+  uint64_t lsn = 0;      // pg_current_wal_insert_lsn() as a number, read inside the snapshot
   int64_t now_epoch_s = 0;
 };
 
