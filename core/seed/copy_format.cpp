@@ -4,13 +4,13 @@
 
 namespace nf::seed {
 
-namespace {
-
 void append_number(std::string& out, uint64_t value) {
   char buffer[24];
   const auto end = std::to_chars(buffer, buffer + sizeof buffer, value).ptr;
   out.append(buffer, end);
 }
+
+namespace {
 
 void append_digits(std::string& out, int64_t value, int width) {
   char buffer[8];

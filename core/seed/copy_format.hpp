@@ -12,6 +12,8 @@ namespace nf::seed {
 
 // Appends `text` escaped for COPY's text format (backslash, tab, newline, carriage
 // return), the one place text values are escaped.
+// Decimal digits of `value`, without allocating (COPY lines and event JSON).
+void append_number(std::string& out, uint64_t value);
 void append_copy_text(std::string& out, std::string_view text);
 
 // "2026-11-23 09:00:00.123+00": a timestamptz literal in UTC, whatever the session's

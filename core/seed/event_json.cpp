@@ -1,18 +1,10 @@
 #include "core/seed/event_json.hpp"
 
+#include "core/seed/copy_format.hpp"
+
 #include <charconv>
 
 namespace nf::seed {
-
-namespace {
-
-void append_number(std::string& out, uint64_t value) {
-  char buffer[24];
-  const auto end = std::to_chars(buffer, buffer + sizeof buffer, value).ptr;
-  out.append(buffer, end);
-}
-
-}  // namespace
 
 std::string event_id(uint64_t seed, uint64_t number) {
   return "seed" + std::to_string(seed) + "-" + std::to_string(number);
