@@ -119,9 +119,7 @@ TargetApply clickhouse_apply(const config::Config& config, const std::vector<Mig
   }
 
   for (const auto& migration : migrations) {
-    const auto status = std::find_if(statuses.begin(), statuses.end(),
-                                     [&](const MigrationStatus& s) { return s.version == migration.version; });
-    if (status->state == MigrationState::applied) {
+    if (is_applied(statuses, migration.version)) {
       ++result.already_applied;
       continue;
     }

@@ -128,4 +128,10 @@ void warn_unknown(std::string_view target, const std::vector<MigrationStatus>& s
                    target, s.version, s.name);
 }
 
+bool is_applied(const std::vector<MigrationStatus>& statuses, int version) {
+  for (const auto& status : statuses)
+    if (status.version == version) return status.state == MigrationState::applied;
+  return false;
+}
+
 }  // namespace nf::schema

@@ -70,6 +70,10 @@ struct MigrationStatus {
   std::string applied_at;        // "" for pending
 };
 
+// Whether `version` is recorded as applied (with its checksum unchanged) among `statuses`.
+bool is_applied(const std::vector<MigrationStatus>& statuses, int version);
+
+
 // Joins the files with the recorded rows, ordered by version. A version recorded more
 // than once (two concurrent ClickHouse applies) is applied only if every row agrees with
 // the file.

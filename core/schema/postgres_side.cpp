@@ -138,9 +138,7 @@ TargetApply postgres_apply(const config::Config& config, const std::vector<Migra
     });
 
   for (const auto& migration : migrations) {
-    const auto status = std::find_if(statuses.begin(), statuses.end(),
-                                     [&](const MigrationStatus& s) { return s.version == migration.version; });
-    if (status->state == MigrationState::applied) {
+    if (is_applied(statuses, migration.version)) {
       ++result.already_applied;
       continue;
     }
