@@ -117,9 +117,11 @@ _novafeed() {
     "feed|--user") COMPREPLY=(); return ;;
     "feed|--limit") COMPREPLY=(); return ;;
     "feed|--explain") COMPREPLY=(); return ;;
+    "feed|--no-cache") COMPREPLY=(); return ;;
     "token|--help") COMPREPLY=(); return ;;
     "token|-h") COMPREPLY=(); return ;;
     "token|--user") COMPREPLY=(); return ;;
+    "token|--ttl") COMPREPLY=(); return ;;
     "config|--help") COMPREPLY=(); return ;;
     "config|-h") COMPREPLY=(); return ;;
     "config|--print") COMPREPLY=(); return ;;
@@ -162,8 +164,8 @@ _novafeed() {
     "latency") words="--help --samples --path --gate --help --version --config --set --json --log-level" ;;
     "doctor") words="--help --help --version --config --set --json --log-level" ;;
     "seed") words="--help --scale --users --follows-per-user --posts --hours --likes --comments --events --seed --now --truncate --help --version --config --set --json --log-level" ;;
-    "feed") words="--help --user --limit --explain --help --version --config --set --json --log-level" ;;
-    "token") words="--help --user --help --version --config --set --json --log-level" ;;
+    "feed") words="--help --user --limit --explain --no-cache --help --version --config --set --json --log-level" ;;
+    "token") words="--help --user --ttl --help --version --config --set --json --log-level" ;;
     "config") words="--help --print --help --version --config --set --json --log-level" ;;
     "completion") words="bash zsh fish --help --help --version --config --set --json --log-level" ;;
     "completion bash") words="--help --help --version --config --set --json --log-level" ;;

@@ -56,8 +56,29 @@ const std::vector<OptionSpec>& option_specs() {
       {"verify.max_ids", "1000", "most mismatched ids listed per table"},
 
       {"serve.listen", "127.0.0.1:8080", "address `serve` listens on"},
+      {"serve.io_threads", "1", "threads reading and writing sockets"},
+      {"serve.worker_threads", "16", "threads running requests (they wait on Redis, ClickHouse, PostgreSQL, Kafka)"},
+      {"serve.max_body_bytes", "262144", "largest request body accepted (413 above)"},
+      {"serve.max_header_bytes", "8192", "largest request header block accepted (431 above)"},
+      {"serve.read_timeout_ms", "10000", "a request must arrive whole within this (slow clients are cut off)"},
+      {"serve.idle_timeout_ms", "30000", "keep-alive connections idle this long are closed"},
+      {"serve.shutdown_timeout_ms", "10000", "on SIGTERM, in-flight requests get this long to finish"},
+
+      {"feed.cache_ttl_s", "120", "how long a ranked feed stays cached in Redis (feed:v1:{user})"},
+      {"feed.breaker_failures", "3", "consecutive ClickHouse failures that open the circuit breaker"},
+      {"feed.breaker_open_ms", "5000", "how long the breaker stays open before one probe query"},
+      {"feed.trending_memo_ms", "30000", "how long serve reuses a live-computed trending list"},
+
+      {"events.max_batch", "100", "most events in one POST /api/v1/events"},
+      {"events.dedup_window_s", "3600", "an event_id seen again within this counts once"},
+      {"events.delivery_timeout_ms", "5000", "how long an event may wait for Kafka before 503"},
+      {"events.retry_after_s", "5", "Retry-After sent with 503 when Kafka is unavailable"},
+      {"events.max_age_days", "30", "oldest event ts accepted"},
+      {"events.max_future_s", "300", "how far ahead of the server clock an event ts may be"},
+
       {"auth.jwt_secret", "", "HS256 secret for API tokens", true},
       {"auth.jwt_secret_file", "", "file holding the HS256 secret"},
+      {"auth.token_ttl_s", "86400", "lifetime of tokens minted by `novafeed token`"},
 
       {"doctor.max_slot_lag_bytes", "1073741824", "WAL retained by the slot above which doctor is unhealthy"},
 

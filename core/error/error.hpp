@@ -22,7 +22,12 @@ std::string_view exit_code_name(ExitCode code);
 class Error : public std::runtime_error {
  public:
   Error(ExitCode code, std::string message) : std::runtime_error(std::move(message)), code_(code) {}
+  // `reason` is a stable machine-readable word for API clients ("invalid_json",
+  // "too_many_events"); serve puts it in {"error":{"code": ...}}.
+  Error(ExitCode code, std::string message, std::string reason)
+      : std::runtime_error(std::move(message)), code_(code), reason_(std::move(reason)) {}
   ExitCode code() const { return code_; }
+  const std::string& reason() const { return reason_; }
 
   // For a command that already printed its result (e.g. doctor's report, on stdout as
   // text or JSON) and only needs the exit status: main prints the message on stderr but
@@ -36,6 +41,7 @@ class Error : public std::runtime_error {
 
  private:
   ExitCode code_;
+  std::string reason_;
   bool reported_ = false;
 };
 

@@ -50,9 +50,23 @@ Reply Connection::command(std::initializer_list<std::string_view> args) {
     argv.push_back(arg.data());
     lengths.push_back(arg.size());
   }
-  const std::string name = args.size() ? std::string(*args.begin()) : "";
+  return send(argv, lengths);
+}
+
+Reply Connection::command(const std::vector<std::string>& args) {
+  std::vector<const char*> argv;
+  std::vector<size_t> lengths;
+  for (const auto& arg : args) {
+    argv.push_back(arg.data());
+    lengths.push_back(arg.size());
+  }
+  return send(argv, lengths);
+}
+
+Reply Connection::send(const std::vector<const char*>& argv, const std::vector<size_t>& lengths) {
+  const std::string name = argv.empty() ? "" : std::string(argv[0], lengths[0]);
   Reply reply(static_cast<redisReply*>(
-      redisCommandArgv(context_.get(), static_cast<int>(argv.size()), argv.data(), lengths.data())));
+      redisCommandArgv(context_.get(), static_cast<int>(argv.size()), const_cast<const char**>(argv.data()), lengths.data())));
   if (!reply) {
     std::string reason = context_->errstr;
     // hiredis reports a read timeout as EAGAIN's text.

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <hiredis/hiredis.h>
 
@@ -37,6 +38,8 @@ class Connection {
   // Sends one command (binary-safe arguments). After an I/O error or timeout the
   // connection is unusable: open a new one.
   Reply command(std::initializer_list<std::string_view> args);
+  // The same with a number of arguments known only at run time (EVAL with a batch of keys).
+  Reply command(const std::vector<std::string>& args);
 
   void ping();
   // INFO <section> as key → value ("redis_version" → "7.0.15").
@@ -47,6 +50,7 @@ class Connection {
   const Settings& settings() const { return settings_; }
 
  private:
+  Reply send(const std::vector<const char*>& argv, const std::vector<size_t>& lengths);
   struct ContextFree {
     void operator()(redisContext* context) const { redisFree(context); }
   };

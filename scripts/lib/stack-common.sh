@@ -203,7 +203,18 @@ with_lock() {
 }
 
 # ---------------------------------------------------------------- env
+# The dev stack's HS256 secret for `serve` and `token`: random, made once, kept in
+# .stack/ (never in the repository), handed over as a file so it never shows in `ps`.
+ensure_jwt_secret() {
+    if [ ! -s "$STACK/jwt_secret" ]; then
+        mkdir -p "$STACK"
+        (umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$STACK/jwt_secret.tmp")
+        mv "$STACK/jwt_secret.tmp" "$STACK/jwt_secret"
+    fi
+}
+
 print_env() {
+    ensure_jwt_secret
     cat <<EOF
 export NOVAFEED_POSTGRES_URL=postgresql://novafeed:novafeed@127.0.0.1:$PG_PORT/novafeed
 export NOVAFEED_CLICKHOUSE_URL=http://127.0.0.1:$CH_HTTP_PORT
@@ -211,5 +222,6 @@ export NOVAFEED_CLICKHOUSE_DATABASE=novafeed
 export NOVAFEED_REDIS_URL=redis://127.0.0.1:$REDIS_PORT
 export NOVAFEED_KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT
 export NOVAFEED_CONNECT_URL=http://127.0.0.1:$CONNECT_PORT
+export NOVAFEED_AUTH_JWT_SECRET_FILE=$STACK/jwt_secret
 EOF
 }

@@ -18,22 +18,7 @@ std::map<std::string, std::string> env_with(std::map<std::string, std::string> o
   return env;
 }
 
-// Stops a stack service for one test and starts it again however the test ends.
-class StoppedService {
- public:
-  explicit StoppedService(std::string name) : name_(std::move(name)) {
-    REQUIRE(nf::test::run_stack_script("down " + name_) == 0);
-  }
-  ~StoppedService() {
-    if (nf::test::run_stack_script("up " + name_) != 0)
-      WARN("could not start " + name_ + " again: run `scripts/stack up " + name_ + "`");
-  }
-  StoppedService(const StoppedService&) = delete;
-  StoppedService& operator=(const StoppedService&) = delete;
-
- private:
-  std::string name_;
-};
+using nf::test::StoppedService;
 
 // The text line of check `name` ("FAIL  connector   ..."), "" when there is none.
 std::string line_of(const std::string& text, const std::string& name) {

@@ -2,7 +2,7 @@
 // summary states, the events topic gets exactly the events asked for, and the same seed
 // gives the same PostgreSQL content again.
 //
-// This test empties the OLTP tables (--truncate): it is the only test that may.
+// This test empties the OLTP tables (--truncate), as serve_test does to seed its own data.
 
 #include <catch2/catch.hpp>
 

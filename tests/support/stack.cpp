@@ -45,6 +45,22 @@ int run_stack_script(const std::string& args) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
 
+StoppedService::StoppedService(std::string name) : name_(std::move(name)) {
+  REQUIRE(run_stack_script("down " + name_) == 0);
+  stopped_ = true;
+}
+
+StoppedService::~StoppedService() {
+  if (stopped_ && start_again() != 0)
+    WARN("could not start " + name_ + " again: run `scripts/stack up " + name_ + "`");
+}
+
+int StoppedService::start_again() {
+  const int code = run_stack_script("up " + name_);
+  if (code == 0) stopped_ = false;
+  return code;
+}
+
 bool require_stack() {
   static const bool up = run_stack_script("status") == 0;
   if (up) return true;

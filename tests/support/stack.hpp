@@ -24,4 +24,20 @@ bool require_stack();
 // Runs scripts/stack with `args` (e.g. {"down", "clickhouse"}); returns its exit code.
 int run_stack_script(const std::string& args);
 
+// Stops a stack service for one test and starts it again however the test ends
+// (start_again() brings it back earlier, mid-test).
+class StoppedService {
+ public:
+  explicit StoppedService(std::string name);
+  ~StoppedService();
+  StoppedService(const StoppedService&) = delete;
+  StoppedService& operator=(const StoppedService&) = delete;
+  // Starts the service again now; returns scripts/stack's exit code.
+  int start_again();
+
+ private:
+  std::string name_;
+  bool stopped_ = false;
+};
+
 }  // namespace nf::test

@@ -1,0 +1,193 @@
+#include "core/feed/candidates.hpp"
+
+#include <chrono>
+#include <future>
+
+#include "core/error/error.hpp"
+
+namespace nf::feed {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr int64_t kEventRetentionDays = 30;  // SPEC §3: L, C, S, I within the event retention
+
+double elapsed_ms(Clock::time_point since) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - since).count();
+}
+
+// toDateTime(<epoch s>): every window is computed from the one `now` of the request.
+std::string at_seconds(int64_t epoch_s) { return "toDateTime(" + std::to_string(epoch_s) + ")"; }
+std::string hours_before(int64_t now_ms, int64_t hours) { return at_seconds(now_ms / 1000 - hours * 3600); }
+
+template <typename Ints>
+std::string id_list(const Ints& ids) {
+  std::string out;
+  for (const auto id : ids) {
+    if (!out.empty()) out += ',';
+    out += std::to_string(id);
+  }
+  return out;
+}
+
+const nlohmann::json& column(const nlohmann::json& row, const char* name) {
+  if (!row.is_object() || !row.contains(name))
+    fail_check(std::string("ClickHouse row without column '") + name + "': " + row.dump());
+  return row[name];
+}
+
+uint64_t u64_column(const nlohmann::json& row, const char* name) {
+  try {
+    return ch::as_u64(column(row, name));
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    fail_check(std::string("ClickHouse column '") + name + "': " + e.what());
+  }
+}
+
+// F1 and F3 share the posts columns.
+constexpr std::string_view kPostColumns = "SELECT id, author_id, toUnixTimestamp(created_at) AS created_s FROM posts FINAL";
+
+}  // namespace
+
+std::string trending_window_label(int64_t hours) {
+  if (hours == 1) return "1h";
+  if (hours == 24) return "24h";
+  if (hours == 168) return "7d";
+  fail_usage("configuration key 'ranking.trending_window_h' is " + std::to_string(hours) +
+             ": F2 reads the hot-posts lists, which exist for 1, 24 and 168 hours; set one of those");
+}
+
+std::string follow_sql(const ranking::Params& params, uint64_t user_id, int64_t now_ms) {
+  return std::string(kPostColumns) + " WHERE _deleted = 0 AND created_at >= " +
+         hours_before(now_ms, params.follow_window_h) +
+         " AND author_id IN (SELECT followee_id FROM follows FINAL WHERE follower_id = " + std::to_string(user_id) +
+         " AND _deleted = 0) ORDER BY created_at DESC, id DESC LIMIT " + std::to_string(params.follow_limit);
+}
+
+std::string interactions_sql(const ranking::Params& params, uint64_t user_id, int64_t now_ms) {
+  // Day-granular like the table: the last `affinity_days` calendar days including today.
+  return "SELECT author_id, uniqExactMerge(events) AS n FROM user_author_90d WHERE user_id = " +
+         std::to_string(user_id) + " AND day > toDate(" + at_seconds(now_ms / 1000) + ") - " +
+         std::to_string(params.affinity_days) + " GROUP BY author_id";
+}
+
+std::string seen_sql(const ranking::Params& params, uint64_t user_id, int64_t now_ms) {
+  return "SELECT DISTINCT post_id FROM events WHERE user_id = " + std::to_string(user_id) +
+         " AND ts >= " + hours_before(now_ms, params.seen_window_h);
+}
+
+std::string affinity_sql(const ranking::Params& params, const std::unordered_map<uint64_t, uint64_t>& interactions,
+                         int64_t now_ms) {
+  std::vector<uint64_t> authors, counts;
+  for (const auto& [author, n] : interactions) {
+    if (n == 0) continue;
+    authors.push_back(author);
+    counts.push_back(n);
+  }
+  // Ordered by the author's N in ClickHouse (transform maps author → N), so LIMIT cuts
+  // the source to its limit in SPEC §3's order without shipping every post back.
+  const std::string author_list = id_list(authors);
+  return std::string(kPostColumns) + " WHERE _deleted = 0 AND created_at >= " +
+         hours_before(now_ms, params.affinity_window_h) + " AND author_id IN (" + author_list +
+         ") ORDER BY transform(author_id, [" + author_list + "], [" + id_list(counts) +
+         "], toUInt64(0)) DESC, created_at DESC, id DESC LIMIT " + std::to_string(params.affinity_limit);
+}
+
+std::string engagement_sql(const std::set<uint64_t>& post_ids, int64_t now_ms) {
+  return "SELECT post_id, uniqExactMergeIf(events, action = 'like') AS l, "
+         "uniqExactMergeIf(events, action = 'comment') AS c, uniqExactMergeIf(events, action = 'share') AS s, "
+         "uniqExactMergeIf(events, action = 'impression') AS i FROM post_metrics_1h WHERE post_id IN (" +
+         id_list(post_ids) + ") AND hour >= toStartOfHour(" + hours_before(now_ms, kEventRetentionDays * 24) +
+         ") GROUP BY post_id";
+}
+
+std::vector<ranking::Post> parse_posts(const std::vector<nlohmann::json>& rows) {
+  std::vector<ranking::Post> posts;
+  posts.reserve(rows.size());
+  for (const auto& row : rows)
+    posts.push_back({u64_column(row, "id"), u64_column(row, "author_id"),
+                     static_cast<int64_t>(u64_column(row, "created_s")) * 1000});
+  return posts;
+}
+
+std::unordered_map<uint64_t, uint64_t> parse_interactions(const std::vector<nlohmann::json>& rows) {
+  std::unordered_map<uint64_t, uint64_t> out;
+  for (const auto& row : rows) {
+    const auto n = u64_column(row, "n");
+    if (n > 0) out[u64_column(row, "author_id")] = n;
+  }
+  return out;
+}
+
+std::set<uint64_t> parse_seen(const std::vector<nlohmann::json>& rows) {
+  std::set<uint64_t> out;
+  for (const auto& row : rows) out.insert(u64_column(row, "post_id"));
+  return out;
+}
+
+std::unordered_map<uint64_t, ranking::Engagement> parse_engagement(const std::vector<nlohmann::json>& rows) {
+  std::unordered_map<uint64_t, ranking::Engagement> out;
+  for (const auto& row : rows)
+    out[u64_column(row, "post_id")] = {u64_column(row, "l"), u64_column(row, "c"), u64_column(row, "s"),
+                                       u64_column(row, "i")};
+  return out;
+}
+
+FetchedCandidates fetch_candidates(const ch::Client& clickhouse, discover::TrendingSource& trending,
+                                   const ranking::Params& params, uint64_t user_id, int64_t now_ms) {
+  FetchedCandidates fetched;
+  auto& input = fetched.input;
+  input.user_id = user_id;
+  input.now_ms = now_ms;
+  const std::string window = trending_window_label(params.trending_window_h);
+  const auto query = [&clickhouse](std::string sql) { return clickhouse.query(sql); };
+
+  // Stage 1: everything that depends only on u.
+  auto started = Clock::now();
+  auto follow_rows = std::async(std::launch::async, query, follow_sql(params, user_id, now_ms));
+  auto interaction_rows = std::async(std::launch::async, query, interactions_sql(params, user_id, now_ms));
+  auto seen_rows = std::async(std::launch::async, query, seen_sql(params, user_id, now_ms));
+  auto trending_list = std::async(std::launch::async, [&] { return trending.get(window, now_ms); });
+  // get() in order; a failure rethrows here after the other futures finish (their
+  // destructors wait), so no query outlives the request.
+  input.sources.follow = parse_posts(follow_rows.get());
+  input.author_interactions = parse_interactions(interaction_rows.get());
+  input.seen = parse_seen(seen_rows.get());
+  const auto list = trending_list.get();
+  fetched.trending_from_cache = list.from_cache;
+  fetched.trending_computed_at_ms = list.computed_at_ms;
+  for (const auto& item : list.items) {
+    if (input.sources.trending.size() >= params.trending_limit) break;
+    input.sources.trending.push_back(item.post);
+  }
+  fetched.timings.push_back({"follow, interactions, seen, trending", elapsed_ms(started)});
+
+  // Stage 2: F3 (needs N) while the counts of F1 ∪ F2 are read.
+  started = Clock::now();
+  std::set<uint64_t> counted;
+  for (const auto* source : {&input.sources.follow, &input.sources.trending})
+    for (const auto& post : *source) counted.insert(post.id);
+  std::future<std::vector<nlohmann::json>> affinity_rows;
+  if (!input.author_interactions.empty())
+    affinity_rows = std::async(std::launch::async, query, affinity_sql(params, input.author_interactions, now_ms));
+  if (!counted.empty()) input.engagement = parse_engagement(clickhouse.query(engagement_sql(counted, now_ms)));
+  if (affinity_rows.valid()) input.sources.affinity = parse_posts(affinity_rows.get());
+  fetched.timings.push_back({"affinity posts, engagement", elapsed_ms(started)});
+
+  // Stage 3: counts of affinity posts no other source found.
+  std::set<uint64_t> missing;
+  for (const auto& post : input.sources.affinity)
+    if (!counted.count(post.id)) missing.insert(post.id);
+  if (!missing.empty()) {
+    started = Clock::now();
+    for (auto& [id, counts] : parse_engagement(clickhouse.query(engagement_sql(missing, now_ms))))
+      input.engagement[id] = counts;
+    fetched.timings.push_back({"affinity engagement", elapsed_ms(started)});
+  }
+  return fetched;
+}
+
+}  // namespace nf::feed

@@ -1,0 +1,64 @@
+#pragma once
+// Step one of a feed request: the candidates of SPEC §3 and their features, fetched from
+// ClickHouse (docs/schema.md "What ranking reads"). Ranking itself is core/ranking.
+//
+// Independent queries run at once, so a cache miss costs about two round trips:
+//   1. F1 follow, N per author, seen, trending(24h)   (trending from Redis when the jobs
+//                                                       wrote it, else live)
+//   2. F3 affinity posts (needs N) + L,C,S,I of F1 ∪ F2
+//   3. L,C,S,I of the F3 posts not already counted (often none)
+// `now` is sent as toDateTime(<epoch s>) so the windows and the freshness use one clock.
+// Own posts are NOT filtered here: SPEC §3 cuts each source to its limit first, and
+// ranking::rank_feed removes own and seen posts afterwards.
+
+#include <cstdint>
+#include <set>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/clickhouse/client.hpp"
+#include "core/discover/trending.hpp"
+#include "core/ranking/ranking.hpp"
+
+namespace nf::feed {
+
+// How long one stage of a request took, for --explain ("candidates", "rank", ...).
+struct StageTiming {
+  std::string stage;
+  double ms = 0;
+};
+
+struct FetchedCandidates {
+  ranking::RankInput input;
+  bool trending_from_cache = false;  // F2 came from Redis hot:posts:{window}
+  int64_t trending_computed_at_ms = 0;
+  std::vector<StageTiming> timings;
+};
+
+// "1h", "24h" or "7d" for ranking.trending_window_h 1, 24 or 168 (the hot-posts windows);
+// throws nf::Error(usage) naming the key otherwise.
+std::string trending_window_label(int64_t hours);
+
+// Throws nf::Error (unreachable or check_failed) when a ClickHouse query fails.
+FetchedCandidates fetch_candidates(const ch::Client& clickhouse, discover::TrendingSource& trending,
+                                   const ranking::Params& params, uint64_t user_id, int64_t now_ms);
+
+// The statements, for tests and for reading what the feed asks ClickHouse.
+std::string follow_sql(const ranking::Params& params, uint64_t user_id, int64_t now_ms);
+std::string interactions_sql(const ranking::Params& params, uint64_t user_id, int64_t now_ms);
+std::string seen_sql(const ranking::Params& params, uint64_t user_id, int64_t now_ms);
+std::string affinity_sql(const ranking::Params& params, const std::unordered_map<uint64_t, uint64_t>& interactions,
+                         int64_t now_ms);
+std::string engagement_sql(const std::set<uint64_t>& post_ids, int64_t now_ms);
+
+// Row parsers; throw nf::Error(check_failed) for a row without the expected columns.
+std::vector<ranking::Post> parse_posts(const std::vector<nlohmann::json>& rows);
+std::unordered_map<uint64_t, uint64_t> parse_interactions(const std::vector<nlohmann::json>& rows);
+std::set<uint64_t> parse_seen(const std::vector<nlohmann::json>& rows);
+std::unordered_map<uint64_t, ranking::Engagement> parse_engagement(const std::vector<nlohmann::json>& rows);
+
+}  // namespace nf::feed

@@ -1,0 +1,100 @@
+#include "core/feed/feed_cache.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "core/error/error.hpp"
+#include "core/ingest/feed_invalidation.hpp"
+
+namespace nf::feed {
+
+namespace {
+
+// Strict readers: a value written by another version or by hand must be refused (and
+// recomputed), never served as a list of zeros.
+const nlohmann::json& require(const nlohmann::json& object, const char* name) {
+  if (!object.is_object() || !object.contains(name))
+    fail_check(std::string("cached feed: missing field '") + name + "'");
+  return object[name];
+}
+
+uint64_t require_u64(const nlohmann::json& object, const char* name) {
+  const auto& value = require(object, name);
+  if (!value.is_number_unsigned()) fail_check(std::string("cached feed: '") + name + "' is not an unsigned integer");
+  return value.get<uint64_t>();
+}
+
+int64_t require_i64(const nlohmann::json& object, const char* name) {
+  const auto& value = require(object, name);
+  if (!value.is_number_integer()) fail_check(std::string("cached feed: '") + name + "' is not an integer");
+  return value.get<int64_t>();
+}
+
+}  // namespace
+
+nlohmann::json to_json(const CachedFeed& feed) {
+  auto items = nlohmann::json::array();
+  for (const auto& item : feed.items) {
+    items.push_back({{"post_id", item.post_id},
+                     {"author_id", item.author_id},
+                     {"created_at_ms", item.created_at_ms},
+                     {"score", item.score ? nlohmann::json(*item.score) : nlohmann::json(nullptr)},
+                     {"source", ranking::source_name(item.source)}});
+  }
+  return {{"algo", "ranked"}, {"computed_at", feed.computed_at_ms}, {"items", std::move(items)}};
+}
+
+CachedFeed cached_feed_from_json(const nlohmann::json& json) {
+  const auto& algo = require(json, "algo");
+  if (algo != "ranked") fail_check("cached feed: algo is " + algo.dump() + ", expected \"ranked\"");
+  CachedFeed feed;
+  feed.computed_at_ms = require_i64(json, "computed_at");
+  const auto& items = require(json, "items");
+  if (!items.is_array()) fail_check("cached feed: 'items' is not an array");
+  feed.items.reserve(items.size());
+  for (const auto& entry : items) {
+    FeedItem item;
+    item.post_id = require_u64(entry, "post_id");
+    item.author_id = require_u64(entry, "author_id");
+    item.created_at_ms = require_i64(entry, "created_at_ms");
+    const auto& score = require(entry, "score");
+    if (score.is_number()) item.score = score.get<double>();
+    else if (!score.is_null()) fail_check("cached feed: 'score' is neither a number nor null");
+    const auto& source = require(entry, "source");
+    const auto parsed = source.is_string() ? source_from_name(source.get_ref<const std::string&>()) : std::nullopt;
+    if (!parsed) fail_check("cached feed: unknown source " + source.dump());
+    item.source = *parsed;
+    feed.items.push_back(item);
+  }
+  return feed;
+}
+
+std::optional<CachedFeed> read_cached_feed(redis::Pool& redis, uint64_t user_id) {
+  const std::string key = ingest::feed_cache_key(user_id);
+  auto text = redis.try_with([&](redis::Connection& connection) -> std::optional<std::string> {
+    auto reply = connection.command({"GET", key});
+    if (reply->type != REDIS_REPLY_STRING) return std::nullopt;
+    return std::string(reply->str, reply->len);
+  });
+  if (!text || !*text) return std::nullopt;
+  try {
+    return cached_feed_from_json(nlohmann::json::parse(**text));
+  } catch (const std::exception& e) {
+    // Written by another version or by hand: recomputing (and overwriting it) is safe.
+    spdlog::warn("redis: {} is not a cached feed ({}); recomputing it", key, e.what());
+    return std::nullopt;
+  }
+}
+
+bool store_cached_feed(redis::Pool& redis, uint64_t user_id, const CachedFeed& feed, int64_t ttl_s) {
+  const std::string key = ingest::feed_cache_key(user_id);
+  const std::string value = to_json(feed).dump();
+  const std::string ttl = std::to_string(std::max<int64_t>(1, ttl_s));
+  return redis
+      .try_with([&](redis::Connection& connection) {
+        connection.command({"SET", key, value, "EX", ttl});
+        return true;
+      })
+      .value_or(false);
+}
+
+}  // namespace nf::feed

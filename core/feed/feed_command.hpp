@@ -1,0 +1,35 @@
+#pragma once
+// `novafeed feed --user ID [--limit N] [--explain] [--no-cache]`: the feed the API would
+// serve, on the command line. Without --explain it reads the cache like the API (so it
+// shows what a client gets); --explain and --no-cache always recompute and leave the cache
+// as it is.
+
+#include <cstdint>
+#include <string>
+
+#include "core/config/config.hpp"
+#include "core/feed/feed_page.hpp"
+
+namespace nf::feed {
+
+struct FeedRequest {
+  int64_t user_id = 0;  // must be positive
+  int64_t limit = 20;   // 1..50
+  bool explain = false;
+  bool no_cache = false;
+};
+
+struct FeedOutput {
+  std::string text;
+  std::string json;
+};
+
+// Throws nf::Error: usage for a bad user or limit; unreachable when ClickHouse and
+// PostgreSQL are both down.
+FeedOutput run_feed_command(const config::Config& config, const FeedRequest& request, int64_t now_ms);
+
+// One line per item: position, post, author, age, source, score; a header saying
+// ranked/cached or the timeline fallback.
+std::string render_page_text(const FeedPage& page, int64_t now_ms);
+
+}  // namespace nf::feed

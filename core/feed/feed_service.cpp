@@ -1,0 +1,164 @@
+#include "core/feed/feed_service.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "core/error/error.hpp"
+#include "core/feed/timeline.hpp"
+
+namespace nf::feed {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr size_t kMaxLimit = 50;
+
+double elapsed_ms(Clock::time_point since) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - since).count();
+}
+
+pg::Pool make_postgres_pool(const config::Config& config) {
+  auto settings = pg::settings_from(config);
+  // The timeline is the fallback of a request already waiting on a failed ClickHouse:
+  // it must not add a long connect timeout on top.
+  settings.connect_timeout_s = std::min(settings.connect_timeout_s, 2);
+  return pg::Pool(settings, pg::PoolOptions{});
+}
+
+ranking::Params checked_params(const config::Config& config) {
+  auto params = ranking::params_from(config);
+  trending_window_label(params.trending_window_h);  // refuses a window without a hot-posts list
+  return params;
+}
+
+}  // namespace
+
+void check_limit(size_t limit) {
+  if (limit < 1 || limit > kMaxLimit)
+    throw Error(ExitCode::usage, "limit must be between 1 and 50, got " + std::to_string(limit), "invalid_limit");
+}
+
+std::vector<FeedItem> feed_items(const ranking::RankResult& result) {
+  std::vector<FeedItem> items;
+  items.reserve(result.feed.size());
+  for (const auto& post : result.feed)
+    items.push_back({post.post.id, post.post.author_id, post.post.created_at_ms, post.features.score, post.source});
+  return items;
+}
+
+FeedPage page_of(uint64_t user_id, std::string algo, int64_t computed_at_ms, const std::vector<FeedItem>& items,
+                 size_t limit, const std::optional<Cursor>& cursor) {
+  const auto range = page_range(items.size(), limit, cursor, computed_at_ms);
+  FeedPage page;
+  page.user_id = user_id;
+  page.algo = std::move(algo);
+  page.computed_at_ms = computed_at_ms;
+  page.items.assign(items.begin() + static_cast<std::ptrdiff_t>(range.begin),
+                    items.begin() + static_cast<std::ptrdiff_t>(range.end));
+  if (range.next) page.next_cursor = encode_cursor(*range.next);
+  return page;
+}
+
+FeedService::FeedService(const config::Config& config, redis::Pool& redis)
+    : params_(checked_params(config)),
+      clickhouse_(ch::settings_from(config)),
+      redis_(&redis),
+      postgres_(make_postgres_pool(config)),
+      breaker_(static_cast<size_t>(std::max<int64_t>(1, config.get_int("feed.breaker_failures"))),
+               std::chrono::milliseconds(config.get_int("feed.breaker_open_ms"))),
+      trending_(clickhouse_, redis, params_, std::chrono::milliseconds(config.get_int("feed.trending_memo_ms"))),
+      suggestions_(clickhouse_, redis, params_),
+      cache_ttl_s_(config.get_int("feed.cache_ttl_s")) {}
+
+FeedPage FeedService::feed(uint64_t user_id, size_t limit, const std::optional<std::string>& cursor, int64_t now_ms,
+                           CacheUse cache) {
+  // Bad input is refused before any work.
+  check_limit(limit);
+  std::optional<Cursor> after;
+  if (cursor) after = decode_cursor(*cursor);
+
+  // Cache hit: one GET, parse, slice.
+  if (cache == CacheUse::use) {
+    if (auto cached = read_cached_feed(*redis_, user_id)) {
+      auto page = page_of(user_id, "ranked", cached->computed_at_ms, cached->items, limit, after);
+      page.cached = true;
+      return page;
+    }
+  }
+
+  // Miss: rank, keep the whole list for the next pages, answer this one.
+  std::string why_not;
+  if (auto ranked = rank_through_breaker(user_id, now_ms, &why_not)) {
+    const CachedFeed value{now_ms, feed_items(ranked->result)};
+    if (cache == CacheUse::use) store_cached_feed(*redis_, user_id, value, cache_ttl_s_);
+    return page_of(user_id, "ranked", now_ms, value.items, limit, after);
+  }
+
+  // ClickHouse cannot answer: the timeline, not cached (ranking returns with ClickHouse).
+  auto page = page_of(user_id, "timeline", now_ms, timeline_or_fail(user_id, why_not), limit, after);
+  page.fallback = true;
+  return page;
+}
+
+Explanation FeedService::explain(uint64_t user_id, int64_t now_ms) {
+  Explanation explanation;
+  explanation.user_id = user_id;
+  explanation.now_ms = now_ms;
+  explanation.params = params_;
+  std::string why_not;
+  if (auto ranked = rank_through_breaker(user_id, now_ms, &why_not)) {
+    explanation.algo = "ranked";
+    explanation.trending_from_cache = ranked->fetched.trending_from_cache;
+    explanation.trending_computed_at_ms = ranked->fetched.trending_computed_at_ms;
+    explanation.sources = count_sources(ranked->fetched.input, ranked->result);
+    explanation.timings = ranked->fetched.timings;
+    explanation.timings.push_back({"rank", ranked->rank_ms});
+    explanation.result = std::move(ranked->result);
+    return explanation;
+  }
+  explanation.algo = "timeline";
+  explanation.fallback_why = why_not;
+  const auto started = Clock::now();
+  explanation.timeline = timeline_or_fail(user_id, why_not);
+  explanation.timings.push_back({"postgres timeline", elapsed_ms(started)});
+  return explanation;
+}
+
+std::optional<FeedService::Ranked> FeedService::rank_through_breaker(uint64_t user_id, int64_t now_ms,
+                                                                     std::string* why_not) {
+  if (!breaker_.allow()) {
+    const auto status = breaker_.status();
+    *why_not = "circuit breaker " + to_string(status.state) + " after ClickHouse failures; last: " + status.last_error;
+    return std::nullopt;
+  }
+  Ranked ranked;
+  try {
+    ranked.fetched = fetch_candidates(clickhouse_, trending_, params_, user_id, now_ms);
+  } catch (const std::exception& e) {
+    // Errors, timeouts and unparsable answers alike: each one brings the breaker closer
+    // to opening, and the probe of a half-open breaker must always report back.
+    breaker_.record_failure(e.what());
+    spdlog::warn("feed: user {}: ClickHouse failed, serving the PostgreSQL timeline: {}", user_id, e.what());
+    *why_not = e.what();
+    return std::nullopt;
+  }
+  breaker_.record_success();
+  // Ranking is pure C++: an exception here is a bug, not ClickHouse's, so it propagates.
+  const auto started = Clock::now();
+  ranked.result = ranking::rank_feed(params_, ranked.fetched.input);
+  ranked.rank_ms = elapsed_ms(started);
+  return ranked;
+}
+
+std::vector<FeedItem> FeedService::timeline_or_fail(uint64_t user_id, const std::string& clickhouse_why) {
+  try {
+    return fetch_timeline(postgres_, user_id, params_.feed_size);
+  } catch (const Error& e) {
+    throw Error(ExitCode::unreachable,
+                "feed of user " + std::to_string(user_id) + ": ClickHouse cannot answer (" + clickhouse_why +
+                    ") and the PostgreSQL timeline failed too (" + e.what() +
+                    "); check both with `novafeed doctor`",
+                "feed_unavailable");
+  }
+}
+
+}  // namespace nf::feed

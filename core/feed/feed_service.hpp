@@ -1,0 +1,84 @@
+#pragma once
+// The feed of SPEC §3/§4 as one object serve's workers share (and `novafeed feed` uses):
+// a request reads top to bottom — cache → candidates → features → score → filter →
+// saturate → page — with the PostgreSQL timeline behind a circuit breaker when
+// ClickHouse fails.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "core/clickhouse/client.hpp"
+#include "core/config/config.hpp"
+#include "core/discover/suggestions.hpp"
+#include "core/discover/trending.hpp"
+#include "core/feed/circuit_breaker.hpp"
+#include "core/feed/cursor.hpp"
+#include "core/feed/explanation.hpp"
+#include "core/feed/feed_cache.hpp"
+#include "core/feed/feed_page.hpp"
+#include "core/pg/pool.hpp"
+#include "core/ranking/ranking.hpp"
+#include "core/redis/pool.hpp"
+
+namespace nf::feed {
+
+// Whether feed() may answer from feed:v1:{user}. `bypass` (the CLI's --no-cache) computes
+// fresh and leaves the cache as it is.
+enum class CacheUse { use, bypass };
+
+class FeedService {
+ public:
+  // Reads ranking.*, feed.*, clickhouse.*, postgres.*; throws nf::Error(usage) for a bad
+  // value. Connects to nothing yet: every dependency may be down at start.
+  FeedService(const config::Config& config, redis::Pool& redis);
+
+  // One page. `limit` outside 1..50 → nf::Error(usage, "invalid_limit"); a cursor that is
+  // not ours → nf::Error(usage, "invalid_cursor"). A cached list answers (cached=true);
+  // otherwise the feed is ranked (through the breaker) and cached, or, when ClickHouse
+  // fails, the uncached PostgreSQL timeline answers (fallback=true). Both down →
+  // nf::Error(unreachable).
+  FeedPage feed(uint64_t user_id, size_t limit, const std::optional<std::string>& cursor, int64_t now_ms,
+                CacheUse cache = CacheUse::use);
+
+  // Always computed fresh; never reads or writes the cache.
+  Explanation explain(uint64_t user_id, int64_t now_ms);
+
+  BreakerStatus clickhouse_breaker() const { return breaker_.status(); }
+  discover::TrendingSource& trending() { return trending_; }
+  discover::SuggestionSource& suggestions() { return suggestions_; }
+
+ private:
+  // The ranked feed, through the breaker; nullopt (with the reason) when ClickHouse
+  // cannot answer now.
+  struct Ranked {
+    FetchedCandidates fetched;
+    ranking::RankResult result;
+    double rank_ms = 0;
+  };
+  std::optional<Ranked> rank_through_breaker(uint64_t user_id, int64_t now_ms, std::string* why_not);
+  std::vector<FeedItem> timeline_or_fail(uint64_t user_id, const std::string& clickhouse_why);
+
+  ranking::Params params_;
+  ch::Client clickhouse_;
+  redis::Pool* redis_;
+  pg::Pool postgres_;
+  CircuitBreaker breaker_;
+  discover::TrendingSource trending_;
+  discover::SuggestionSource suggestions_;
+  int64_t cache_ttl_s_;
+};
+
+// The ranked list as feed items (final order, each with its score).
+std::vector<FeedItem> feed_items(const ranking::RankResult& result);
+
+// The page of `items` (computed at `computed_at_ms`) after `cursor` (see cursor.hpp for a
+// cursor of an older list).
+FeedPage page_of(uint64_t user_id, std::string algo, int64_t computed_at_ms, const std::vector<FeedItem>& items,
+                 size_t limit, const std::optional<Cursor>& cursor);
+
+// Throws nf::Error(usage, "invalid_limit") unless 1 <= limit <= 50.
+void check_limit(size_t limit);
+
+}  // namespace nf::feed

@@ -1,0 +1,234 @@
+#include "core/http/session.hpp"
+
+#include <array>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/error.hpp>
+
+#include "core/http/wire.hpp"
+
+namespace nf::http {
+
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+  return true;
+}
+
+std::string endpoint_text(const tcp::socket& socket) {
+  beast::error_code ec;
+  const auto endpoint = socket.remote_endpoint(ec);
+  if (ec) return "unknown";
+  const auto address = endpoint.address();
+  return (address.is_v6() ? "[" + address.to_string() + "]" : address.to_string()) + ":" +
+         std::to_string(endpoint.port());
+}
+
+constexpr size_t kReadChunk = 16384;
+// After an error answer the client may still be sending (a 300 KB body): reading and
+// discarding for a moment before closing keeps the kernel from resetting the connection
+// before the client has read the answer.
+constexpr auto kLingerTime = std::chrono::milliseconds(1000);
+
+}  // namespace
+
+Session::Session(Server::State& server, uint64_t id, tcp::socket&& socket)
+    : server_(server), id_(id), remote_(endpoint_text(socket)), stream_(std::move(socket)) {}
+
+Session::~Session() {
+  std::lock_guard lock(server_.mutex);
+  server_.sessions.erase(id_);
+  if (server_.sessions.empty()) server_.drained.notify_all();
+}
+
+void Session::start() {
+  net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->next_request(); });
+}
+
+void Session::on_server_stop() {
+  if (phase_ == Phase::idle) stream_.cancel();
+}
+
+void Session::next_request() {
+  if (server_.stopping) return close();
+  parser_.emplace();
+  parser_->header_limit(static_cast<std::uint32_t>(server_.options.max_header_bytes));
+  parser_->body_limit(server_.options.max_body_bytes);
+  parser_->eager(true);
+  continue_sent_ = false;
+  if (buffer_.size() > 0) {  // a pipelined request already arrived
+    begin_reading();
+    return parse();
+  }
+  phase_ = Phase::idle;
+  stream_.expires_after(server_.options.idle_timeout);
+  read_some();
+}
+
+void Session::begin_reading() {
+  phase_ = Phase::reading;
+  stream_.expires_after(server_.options.read_timeout);
+}
+
+void Session::read_some() {
+  stream_.async_read_some(buffer_.prepare(kReadChunk),
+                          [self = shared_from_this()](beast::error_code ec, size_t n) { self->on_read(ec, n); });
+}
+
+void Session::on_read(beast::error_code ec, size_t bytes) {
+  buffer_.commit(bytes);
+  if (ec) {
+    if (ec == beast::error::timeout && phase_ == Phase::reading)
+      spdlog::debug("http: {} did not send a whole request within {} ms; closing", remote_,
+                    server_.options.read_timeout.count());
+    return close();
+  }
+  if (phase_ == Phase::idle) begin_reading();
+  parse();
+}
+
+void Session::parse() {
+  for (;;) {
+    if (buffer_.size() == 0) return read_some();
+    beast::error_code ec;
+    const size_t used = parser_->put(buffer_.data(), ec);
+    buffer_.consume(used);
+    if (ec == bhttp::error::need_more) return read_some();
+    if (ec) return refuse(ec);
+    if (parser_->is_done()) return handle();
+    if (parser_->is_header_done() && !continue_sent_ && expects_continue()) return send_continue();
+    if (used == 0) return read_some();
+  }
+}
+
+bool Session::expects_continue() const {
+  const auto& message = parser_->get();
+  const auto expect = message[bhttp::field::expect];
+  return message.version() >= 11 && iequals(std::string_view(expect.data(), expect.size()), "100-continue");
+}
+
+void Session::send_continue() {
+  continue_sent_ = true;
+  static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+  net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
+                   [self = shared_from_this()](beast::error_code ec, size_t) {
+                     if (ec) return self->close();
+                     self->parse();
+                   });
+}
+
+void Session::refuse(beast::error_code ec) {
+  Response response;
+  if (ec == bhttp::error::header_limit)
+    response = error_response(431, "headers_too_large",
+                              "the request's header block is over " +
+                                  std::to_string(server_.options.max_header_bytes) + " bytes (serve.max_header_bytes)");
+  else if (ec == bhttp::error::body_limit)
+    response = error_response(413, "body_too_large",
+                              "the request body is over " + std::to_string(server_.options.max_body_bytes) +
+                                  " bytes (serve.max_body_bytes)");
+  else
+    response = error_response(400, "bad_request", "malformed HTTP request: " + ec.message());
+  Request request;
+  request.remote = remote_;
+  server_.observe(request, response, {});
+  keep_alive_ = false;
+  head_request_ = false;
+  auto head = serialize_head(response);  // before the body is moved out
+  write(std::move(head), std::move(response.body), /*linger=*/true);
+}
+
+void Session::handle() {
+  phase_ = Phase::handling;
+  const auto received_at = Clock::now();
+  auto& message = parser_->get();
+  keep_alive_ = message.keep_alive();
+  http10_ = message.version() < 11;
+  head_request_ = message.method() == bhttp::verb::head;
+
+  Request request;
+  request.method = std::string(message.method_string());
+  request.target = std::string(message.target());
+  request.remote = remote_;
+  for (const auto& field : message) {
+    std::string name(field.name_string());
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    auto [it, inserted] = request.headers.try_emplace(std::move(name), std::string(field.value()));
+    if (!inserted) (it->second += ", ") += std::string(field.value());
+  }
+  request.body = std::move(message.body());
+  parser_.reset();
+  try {
+    auto target = parse_target(request.target);
+    request.path = std::move(target.path);
+    request.query = std::move(target.query);
+  } catch (const Error& e) {
+    auto response = error_from(e);
+    server_.observe(request, response, Clock::now() - received_at);
+    auto head = serialize_head(response);  // before the body is moved out
+    return write(std::move(head), std::move(response.body), false);
+  }
+
+  // Handlers block on dependencies: they run on the worker pool, never on this thread.
+  net::post(*server_.workers, [self = shared_from_this(), request = std::move(request), received_at]() mutable {
+    Response response = self->server_.router.dispatch(request);
+    self->server_.observe(request, response, Clock::now() - received_at);
+    auto head = serialize_head(response);
+    auto body = std::move(response.body);
+    net::post(self->stream_.get_executor(),
+              [self, head = std::move(head), body = std::move(body)]() mutable {
+                self->write(std::move(head), std::move(body), false);
+              });
+  });
+}
+
+void Session::write(std::string head, std::string body, bool linger) {
+  if (phase_ == Phase::closed) return;
+  phase_ = Phase::writing;
+  const bool keep = keep_alive_ && !linger && !server_.stopping;
+  out_head_ = std::move(head);
+  // A HEAD answer keeps its Content-Length but sends no body (RFC 7230 §3.3).
+  out_body_ = head_request_ ? std::string() : std::move(body);
+  const std::string_view end = connection_trailer(keep, http10_);
+  const std::array<net::const_buffer, 3> buffers{net::buffer(out_head_), net::buffer(end.data(), end.size()),
+                                                 net::buffer(out_body_)};
+  stream_.expires_after(server_.options.idle_timeout);
+  net::async_write(stream_, buffers, [self = shared_from_this(), keep, linger](beast::error_code ec, size_t) {
+    self->out_body_.clear();
+    if (ec) return self->close();
+    if (linger) return self->linger();
+    if (!keep) return self->close();
+    self->next_request();
+  });
+}
+
+void Session::linger() {
+  phase_ = Phase::closing;
+  beast::error_code ignored;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream_.expires_after(kLingerTime);
+  discard();
+}
+
+void Session::discard() {
+  buffer_.clear();
+  stream_.async_read_some(buffer_.prepare(kReadChunk), [self = shared_from_this()](beast::error_code ec, size_t) {
+    if (ec) return self->close();
+    self->discard();
+  });
+}
+
+void Session::close() {
+  if (phase_ == Phase::closed) return;
+  phase_ = Phase::closed;
+  beast::error_code ignored;
+  stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  stream_.close();
+}
+
+}  // namespace nf::http

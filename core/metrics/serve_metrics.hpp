@@ -1,0 +1,78 @@
+#pragma once
+// The figures `novafeed serve` records: Prometheus families for GET /metrics and today's
+// figures for GET /api/v1/feed/metrics. Every record_* call is safe from any thread and
+// takes no lock on the common path (a request of a known route and status).
+
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/metrics/daily_figures.hpp"
+#include "core/metrics/registry.hpp"
+
+namespace nf::metrics {
+
+using NowMs = std::function<int64_t()>;  // epoch milliseconds
+int64_t system_now_ms();
+
+// The routes of SPEC §4 as the router names them (its patterns); any other route is
+// recorded as "other", so random paths cannot grow the label set.
+const std::vector<std::string>& serve_routes();
+inline constexpr std::string_view kFeedRoute = "/api/v1/feed";  // its latency makes today's p95
+inline constexpr std::string_view kOtherRoute = "other";
+
+// Request durations: 0.5 ms to 5 s.
+const std::vector<double>& request_duration_bounds();
+
+class ServeMetrics {
+ public:
+  explicit ServeMetrics(std::vector<std::string> routes = serve_routes(), NowMs now_ms = system_now_ms);
+
+  // Every answered request, with its route (unknown → "other"), HTTP status and duration.
+  void record_request(std::string_view route, int status, double seconds);
+  // One GET /api/v1/feed: algo "ranked" or "timeline" (else "other"), answered from the
+  // Redis cache or not, and whether it fell back to the timeline.
+  void record_feed(std::string_view algo, bool cached, bool fallback);
+  // One POST /api/v1/events that reached Kafka, and one refused with 503.
+  void record_events(uint64_t accepted, uint64_t duplicates, uint64_t rejected);
+  void record_events_unavailable();
+
+  void set_breaker_open(bool open);
+  void set_redis_up(bool up);
+  void set_kafka_up(bool up);
+
+  // Text appended to /metrics (e.g. the in-process ingest's figures); it must be whole
+  // Prometheus families ending in a newline.
+  void set_extra_text(std::function<std::string()> extra);
+
+  std::string render_prometheus() const;
+  nlohmann::json today_json(int64_t now_ms);
+
+ private:
+  NowMs now_ms_;
+  Registry registry_;
+  Family<Counter>& requests_;
+  Family<Histogram>& durations_;
+  Family<Counter>& feed_requests_;
+  Counter& feed_fallbacks_;
+  Counter& events_accepted_;
+  Counter& events_duplicates_;
+  Counter& events_rejected_;
+  Counter& events_unavailable_;
+  Gauge& breaker_open_;
+  Gauge& redis_up_;
+  Gauge& kafka_up_;
+  // Made in the constructor and only read afterwards: lock-free lookups.
+  std::unordered_map<std::string, Histogram*> route_durations_;
+  DailyFigures today_;
+  mutable std::mutex extra_mutex_;
+  std::function<std::string()> extra_;
+};
+
+}  // namespace nf::metrics

@@ -1,0 +1,47 @@
+#pragma once
+// serve --with-ingest: the Kafka → ClickHouse ingest on a thread of its own. The ingest
+// refuses to start while ClickHouse or Kafka is down (run_ingest throws); serve must not
+// die with it (the feed falls back to PostgreSQL), so the thread retries every few
+// seconds until the process stops.
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "core/config/config.hpp"
+#include "core/ingest/metrics.hpp"
+
+namespace nf::serve {
+
+class BackgroundIngest {
+ public:
+  explicit BackgroundIngest(const config::Config& config);
+  ~BackgroundIngest();
+  BackgroundIngest(const BackgroundIngest&) = delete;
+  BackgroundIngest& operator=(const BackgroundIngest&) = delete;
+
+  // Asks the ingest to flush, commit and leave its group; waits for it.
+  void stop();
+  ingest::MetricsSnapshot metrics() const { return metrics_.snapshot(); }
+  bool running() const { return running_; }
+  std::string last_error() const;
+
+ private:
+  void run();
+
+  const config::Config& config_;
+  ingest::IngestMetrics metrics_;
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> running_{false};
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::string last_error_;
+  std::thread thread_;
+};
+
+// The ingest's figures in Prometheus text format (novafeed_ingest_*).
+std::string render_ingest_prometheus(const ingest::MetricsSnapshot& metrics);
+
+}  // namespace nf::serve

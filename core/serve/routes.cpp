@@ -1,0 +1,129 @@
+#include "core/serve/routes.hpp"
+
+#include <charconv>
+
+#include "core/auth/jwt.hpp"
+#include "core/discover/suggestions.hpp"
+#include "core/discover/trending.hpp"
+#include "core/error/error.hpp"
+
+namespace nf::serve {
+
+namespace {
+
+// The token's user, or an HTTP 401 answer.
+struct Caller {
+  uint64_t user_id = 0;
+  std::optional<http::Response> refusal;
+};
+
+Caller authenticate(const Backend& backend, const http::Request& request, int64_t now_ms) {
+  auto claims = auth::authenticate(backend.jwt_secret, request.header("authorization"), now_ms / 1000);
+  if (!claims) {
+    auto refusal = http::error_response(401, claims.error().code, claims.error().message);
+    refusal.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"novafeed\"");
+    return {0, std::move(refusal)};
+  }
+  return {claims->user_id, std::nullopt};
+}
+
+http::Response get_feed(Backend& backend, const http::Request& request, int64_t now_ms) {
+  const auto caller = authenticate(backend, request, now_ms);
+  if (caller.refusal) return *caller.refusal;
+  const auto limit = integer_param(request, "limit", 20, 1, 50);
+  std::optional<std::string> cursor;
+  if (auto value = request.query_param("cursor"); value && !value->empty()) cursor = std::string(*value);
+  const auto page = backend.feed->feed(caller.user_id, static_cast<size_t>(limit), cursor, now_ms);
+  backend.metrics->record_feed(page.algo, page.cached, page.fallback);
+  return http::json_response(200, feed::to_json(page));
+}
+
+http::Response get_trending(Backend& backend, const http::Request& request, int64_t now_ms) {
+  const auto caller = authenticate(backend, request, now_ms);
+  if (caller.refusal) return *caller.refusal;
+  const std::string window(request.query_param("window").value_or("24h"));
+  discover::window_hours(window);  // validates: 1h, 24h or 7d
+  const auto limit = integer_param(request, "limit", 50, 1, 200);
+  auto list = backend.feed->trending().get(window, now_ms);
+  if (list.items.size() > static_cast<size_t>(limit)) list.items.resize(static_cast<size_t>(limit));
+  return http::json_response(200, discover::to_json(list));
+}
+
+http::Response get_suggested_users(Backend& backend, const http::Request& request, int64_t now_ms) {
+  const auto caller = authenticate(backend, request, now_ms);
+  if (caller.refusal) return *caller.refusal;
+  const auto limit = integer_param(request, "limit", 20, 1, 20);
+  auto list = backend.feed->suggestions().get(caller.user_id, static_cast<size_t>(limit), now_ms);
+  if (list.items.size() > static_cast<size_t>(limit)) list.items.resize(static_cast<size_t>(limit));
+  return http::json_response(200, discover::to_json(list));
+}
+
+http::Response post_events(Backend& backend, const http::Request& request, int64_t now_ms) {
+  const auto caller = authenticate(backend, request, now_ms);
+  if (caller.refusal) return *caller.refusal;
+  try {
+    const auto result = backend.intake->submit(caller.user_id, request.body, now_ms);
+    backend.metrics->record_events(result.accepted, result.duplicates, result.rejected.size());
+    return http::json_response(202, events::to_json(result));
+  } catch (const Error& e) {
+    if (e.code() != ExitCode::unreachable) throw;
+    backend.metrics->record_events_unavailable();
+    auto response = http::error_from(e);
+    for (auto& [name, value] : response.headers)
+      if (name == "Retry-After") value = std::to_string(backend.retry_after_s);
+    return response;
+  }
+}
+
+http::Response get_readyz(Backend& backend) {
+  const auto report = backend.readiness->check();
+  return http::json_response(report.ready ? 200 : 503, to_json(report));
+}
+
+http::Response get_prometheus(Backend& backend) {
+  http::Response response;
+  response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  response.body = backend.metrics->render_prometheus();
+  return response;
+}
+
+}  // namespace
+
+int64_t integer_param(const http::Request& request, std::string_view name, int64_t fallback, int64_t min,
+                      int64_t max) {
+  const auto text = request.query_param(name);
+  if (!text) return fallback;
+  int64_t value = 0;
+  const auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), value);
+  const std::string reason = "invalid_" + std::string(name);
+  if (error != std::errc() || end != text->data() + text->size() || text->empty())
+    throw Error(ExitCode::usage, std::string(name) + " must be an integer from " + std::to_string(min) + " to " +
+                                     std::to_string(max) + ", got '" + std::string(*text) + "'",
+                reason);
+  if (value < min || value > max)
+    throw Error(ExitCode::usage,
+                std::string(name) + " must be from " + std::to_string(min) + " to " + std::to_string(max) + ", got " +
+                    std::string(*text),
+                reason);
+  return value;
+}
+
+http::Router build_router(Backend& backend, NowMs now_ms) {
+  http::Router router;
+  auto with_now = [&backend, now_ms](auto handler) {
+    return [&backend, now_ms, handler](const http::Request& request) { return handler(backend, request, now_ms()); };
+  };
+  router.add("GET", "/api/v1/feed", with_now(get_feed));
+  router.add("GET", "/api/v1/feed/trending", with_now(get_trending));
+  router.add("GET", "/api/v1/discover/suggested-users", with_now(get_suggested_users));
+  router.add("POST", "/api/v1/events", with_now(post_events));
+  router.add("GET", "/api/v1/feed/metrics", [&backend, now_ms](const http::Request&) {
+    return http::json_response(200, backend.metrics->today_json(now_ms()));
+  });
+  router.add("GET", "/metrics", [&backend](const http::Request&) { return get_prometheus(backend); });
+  router.add("GET", "/healthz", [](const http::Request&) { return http::json_response(200, {{"status", "ok"}}); });
+  router.add("GET", "/readyz", [&backend](const http::Request&) { return get_readyz(backend); });
+  return router;
+}
+
+}  // namespace nf::serve

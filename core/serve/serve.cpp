@@ -1,0 +1,100 @@
+#include "core/serve/serve.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <optional>
+#include <thread>
+
+#include "core/auth/jwt.hpp"
+#include "core/events/intake.hpp"
+#include "core/feed/feed_service.hpp"
+#include "core/http/server.hpp"
+#include "core/ingest/shutdown_signals.hpp"
+#include "core/metrics/serve_metrics.hpp"
+#include "core/redis/pool.hpp"
+#include "core/serve/backend.hpp"
+#include "core/serve/background_ingest.hpp"
+#include "core/serve/readiness.hpp"
+#include "core/serve/routes.hpp"
+
+namespace nf::serve {
+
+namespace {
+
+int64_t system_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The states readiness learns from the feed's breaker and the event producer.
+std::vector<DependencyState> live_states(feed::FeedService& feed, events::Intake& intake) {
+  const auto breaker = feed.clickhouse_breaker();
+  return {
+      {"clickhouse_breaker", breaker.state != feed::BreakerState::open, feed::to_string(breaker.state)},
+      {"kafka", intake.kafka_ready(), intake.kafka_state()},
+  };
+}
+
+}  // namespace
+
+void run_serve(const config::Config& config, const ServeRequest& request,
+               const std::function<void(const Listening&)>& on_listening) {
+  // Before any thread starts, so every thread inherits the blocked SIGINT/SIGTERM.
+  ingest::ShutdownSignals signals;
+
+  // Configuration errors first, before anything is started.
+  const auto secret = auth::jwt_secret(config);
+  auto options = http::server_options_from(config);
+  if (request.listen) options.listen = *request.listen;
+
+  // One of each dependency, shared by every worker thread. None is required at start:
+  // each request degrades on its own (timeline, no cache, 503 for events) and /readyz
+  // tells which dependency is down.
+  redis::Pool redis(redis::settings_from(config));
+  feed::FeedService feed(config, redis);
+  events::Intake intake(config, redis);
+  metrics::ServeMetrics metrics;
+  Readiness readiness(config, redis, [&] { return live_states(feed, intake); });
+  Backend backend{secret, config.get_int("events.retry_after_s"), &redis, &feed, &intake, &metrics, &readiness};
+
+  std::optional<BackgroundIngest> ingest;
+  metrics.set_extra_text([&ingest] { return ingest ? render_ingest_prometheus(ingest->metrics()) : std::string(); });
+
+  // The routes, then the server in front of them.
+  const auto router = build_router(backend, system_now_ms);
+  http::Server server(options, router, [&](const http::Request& req, const http::Response& res, auto elapsed) {
+    metrics.record_request(router.route_of(req), res.status, std::chrono::duration<double>(elapsed).count());
+  });
+  server.start();
+
+  // The rest of the backend in-process.
+  if (request.with_ingest) ingest.emplace(config);
+  if (request.with_jobs)
+    spdlog::warn("serve --with-jobs: the periodic jobs are not built yet (a later issue); trending and suggestions "
+                 "are computed live on a cache miss meanwhile");
+
+  Listening listening;
+  listening.address = options.listen.substr(0, options.listen.rfind(':') + 1) + std::to_string(server.port());
+  listening.with_ingest = request.with_ingest;
+  listening.with_jobs = request.with_jobs;
+  if (on_listening) on_listening(listening);
+
+  // Until SIGINT/SIGTERM: keep the gauges current.
+  while (!signals.requested()) {
+    metrics.set_breaker_open(feed.clickhouse_breaker().state == feed::BreakerState::open);
+    metrics.set_redis_up(redis.healthy());
+    metrics.set_kafka_up(intake.kafka_ready());
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+
+  // Drain: no new connections, in-flight requests answered, accepted events flushed,
+  // then the ingest commits and leaves its group.
+  spdlog::info("serve: stopping (signal): draining requests");
+  server.stop();
+  intake.close(std::chrono::milliseconds(config.get_int("serve.shutdown_timeout_ms")));
+  if (ingest) ingest->stop();
+  spdlog::info("serve: stopped");
+}
+
+}  // namespace nf::serve

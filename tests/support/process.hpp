@@ -1,0 +1,37 @@
+#pragma once
+// A novafeed process running in the background (serve, ingest) for integration tests:
+// started with extra environment, its stderr kept in a file for the test's messages,
+// stopped with a signal and its exit status collected. The destructor kills it.
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace nf::test {
+
+class BackgroundNovafeed {
+ public:
+  BackgroundNovafeed(const std::vector<std::string>& args, const std::map<std::string, std::string>& env);
+  ~BackgroundNovafeed();
+  BackgroundNovafeed(const BackgroundNovafeed&) = delete;
+  BackgroundNovafeed& operator=(const BackgroundNovafeed&) = delete;
+
+  // Waits until stderr contains `text` (true) or the process exits or time runs out (false).
+  bool wait_for_stderr(const std::string& text, std::chrono::milliseconds timeout);
+  // Sends `signal` and waits for the exit; returns the exit code (128 + signal if killed).
+  int stop(int signal, std::chrono::milliseconds timeout);
+  bool running();
+  std::string stderr_text() const;
+  int pid() const { return pid_; }
+
+ private:
+  int pid_ = -1;
+  int exit_code_ = -1;
+  std::string stderr_path_;
+};
+
+// A TCP port on 127.0.0.1 that was free a moment ago.
+int free_port();
+
+}  // namespace nf::test

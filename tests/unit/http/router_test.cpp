@@ -1,0 +1,158 @@
+// The router, the message helpers and the wire format without a socket.
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "core/error/error.hpp"
+#include "core/http/listen_address.hpp"
+#include "core/http/router.hpp"
+#include "core/http/wire.hpp"
+
+namespace {
+
+nf::http::Request request(std::string method, std::string path) {
+  nf::http::Request r;
+  r.method = std::move(method);
+  r.path = std::move(path);
+  r.target = r.path;
+  return r;
+}
+
+nlohmann::json body_of(const nf::http::Response& response) { return nlohmann::json::parse(response.body); }
+
+std::string header_of(const nf::http::Response& response, std::string_view name) {
+  for (const auto& [key, value] : response.headers)
+    if (key == name) return value;
+  return "";
+}
+
+nf::http::Router sample_router() {
+  nf::http::Router router;
+  router.add("GET", "/items", [](const nf::http::Request& r) {
+    return nf::http::json_response(200, {{"limit", std::string(r.query_param("limit").value_or("none"))}});
+  });
+  router.add("POST", "/items", [](const nf::http::Request& r) { return nf::http::json_response(201, {{"body", r.body}}); });
+  router.add("GET", "/usage", [](const nf::http::Request&) -> nf::http::Response {
+    throw nf::Error(nf::ExitCode::usage, "limit must be from 1 to 50", "invalid_limit");
+  });
+  router.add("GET", "/down", [](const nf::http::Request&) -> nf::http::Response {
+    throw nf::Error(nf::ExitCode::unreachable, "kafka is down");
+  });
+  router.add("GET", "/failed", [](const nf::http::Request&) -> nf::http::Response {
+    throw nf::Error(nf::ExitCode::check_failed, "ranking failed");
+  });
+  router.add("GET", "/bug", [](const nf::http::Request&) -> nf::http::Response {
+    throw std::runtime_error("SELECT secret FROM internals");
+  });
+  return router;
+}
+
+}  // namespace
+
+TEST_CASE("router: exact paths, 404 for unknown paths, 405 with Allow for other methods", "[http]") {
+  const auto router = sample_router();
+  auto get = request("GET", "/items");
+  get.query["limit"] = "5";
+  const auto ok = router.dispatch(get);
+  CHECK(ok.status == 200);
+  CHECK(body_of(ok)["limit"] == "5");
+  auto post = request("POST", "/items");
+  post.body = "hello";
+  CHECK(router.dispatch(post).status == 201);
+
+  const auto missing = router.dispatch(request("GET", "/items/1"));
+  CHECK(missing.status == 404);
+  CHECK(body_of(missing)["error"]["code"] == "not_found");
+  CHECK(router.dispatch(request("GET", "/Items")).status == 404);
+
+  const auto wrong = router.dispatch(request("DELETE", "/items"));
+  CHECK(wrong.status == 405);
+  CHECK(body_of(wrong)["error"]["code"] == "method_not_allowed");
+  CHECK(header_of(wrong, "Allow") == "GET, POST");
+
+  CHECK(router.route_of(request("GET", "/items")) == "/items");
+  CHECK(router.route_of(request("GET", "/whatever/123")) == "other");
+}
+
+TEST_CASE("router: handler errors become statuses; unexpected exceptions leak nothing", "[http]") {
+  const auto router = sample_router();
+  const auto usage = router.dispatch(request("GET", "/usage"));
+  CHECK(usage.status == 400);
+  CHECK(body_of(usage)["error"]["code"] == "invalid_limit");
+  CHECK(body_of(usage)["error"]["message"] == "limit must be from 1 to 50");
+
+  const auto down = router.dispatch(request("GET", "/down"));
+  CHECK(down.status == 503);
+  CHECK(body_of(down)["error"]["code"] == "unavailable");
+  CHECK(header_of(down, "Retry-After") == "5");
+
+  const auto failed = router.dispatch(request("GET", "/failed"));
+  CHECK(failed.status == 500);
+  CHECK(body_of(failed)["error"]["code"] == "internal");
+
+  const auto bug = router.dispatch(request("GET", "/bug"));
+  CHECK(bug.status == 500);
+  CHECK(body_of(bug)["error"]["code"] == "internal");
+  CHECK(bug.body.find("SELECT") == std::string::npos);
+}
+
+TEST_CASE("parse_target: decoded path and query, '+' a space only in the query", "[http]") {
+  const auto t = nf::http::parse_target("/a%20b/c+d?limit=20&cursor=a%2Bb%3D&q=x+y&flag&limit=99&=v#frag");
+  CHECK(t.path == "/a b/c+d");
+  CHECK(t.query.at("limit") == "20");  // the first of repeated names wins
+  CHECK(t.query.at("cursor") == "a+b=");
+  CHECK(t.query.at("q") == "x y");
+  CHECK(t.query.at("flag").empty());
+  CHECK(t.query.at("") == "v");
+  CHECK(nf::http::parse_target("/x").query.empty());
+  CHECK(nf::http::parse_target("http://example.com:8080/api/v1/feed?limit=1").path == "/api/v1/feed");
+  CHECK(nf::http::parse_target("http://example.com").path == "/");
+  for (const std::string bad : {"/a%zz", "/a%2", "/a%", "/x?limit=%G1", "/x%00y"}) {
+    INFO(bad);
+    try {
+      nf::http::parse_target(bad);
+      FAIL("accepted");
+    } catch (const nf::Error& e) {
+      CHECK(e.code() == nf::ExitCode::usage);
+      CHECK(e.reason() == "bad_target");
+      CHECK(nf::http::error_from(e).status == 400);
+    }
+  }
+}
+
+TEST_CASE("wire: status line, fixed fields, Content-Length, no header injection", "[http]") {
+  nf::http::Response response = nf::http::error_response(404, "not_found", "nope");
+  response.headers.emplace_back("X-Test", "a\r\nSet-Cookie: evil");
+  const auto head = nf::http::serialize_head(response);
+  CHECK(head.rfind("HTTP/1.1 404 Not Found\r\n", 0) == 0);
+  CHECK_THAT(head, Catch::Contains("\r\nServer: novafeed\r\n"));
+  CHECK_THAT(head, Catch::Contains("\r\nDate: "));
+  CHECK_THAT(head, Catch::Contains("\r\nContent-Type: application/json\r\n"));
+  CHECK_THAT(head, Catch::Contains("\r\nContent-Length: " + std::to_string(response.body.size()) + "\r\n"));
+  CHECK_THAT(head, Catch::Contains("\r\nX-Test: aSet-Cookie: evil\r\n"));
+  CHECK(head.substr(head.size() - 2) == "\r\n");
+  CHECK(nf::http::connection_trailer(true, false) == "\r\n");
+  CHECK(nf::http::connection_trailer(true, true) == "Connection: keep-alive\r\n\r\n");
+  CHECK(nf::http::connection_trailer(false, false) == "Connection: close\r\n\r\n");
+  CHECK(nf::http::reason_phrase(431) == "Request Header Fields Too Large");
+}
+
+TEST_CASE("listen address: IPv4, [IPv6], localhost and port 0; anything else names the key", "[http]") {
+  using nf::http::parse_listen_address;
+  CHECK(parse_listen_address("127.0.0.1:8080", "serve.listen").host == "127.0.0.1");
+  CHECK(parse_listen_address("127.0.0.1:8080", "serve.listen").port == 8080);
+  CHECK(parse_listen_address("0.0.0.0:0", "serve.listen").port == 0);
+  CHECK(parse_listen_address("[::1]:9000", "serve.listen").host == "::1");
+  CHECK(parse_listen_address("localhost:80", "serve.listen").host == "127.0.0.1");
+  for (const std::string bad : {"8080", "127.0.0.1", "127.0.0.1:", "127.0.0.1:65536", "127.0.0.1:-1", "::1:80",
+                                "300.1.1.1:80", "example.com:80", "[::1:80", ":80", "127.0.0.1:80x"}) {
+    INFO(bad);
+    try {
+      parse_listen_address(bad, "serve.listen");
+      FAIL("accepted");
+    } catch (const nf::Error& e) {
+      CHECK(e.code() == nf::ExitCode::usage);
+      CHECK_THAT(e.what(), Catch::Contains("serve.listen"));
+    }
+  }
+}

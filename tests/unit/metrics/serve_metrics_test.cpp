@@ -1,0 +1,140 @@
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "core/metrics/daily_figures.hpp"
+#include "core/metrics/serve_metrics.hpp"
+
+namespace m = nf::metrics;
+
+namespace {
+
+// 2027-01-15T08:00:00Z and the last millisecond of that UTC day.
+constexpr int64_t kMorning = 1'800'000'000'000;
+constexpr int64_t kLastMsOfDay = 1'800'057'599'999;  // 2027-01-15T23:59:59.999Z
+
+}  // namespace
+
+TEST_CASE("metrics: serve figures render with their names and labels", "[metrics]") {
+  std::atomic<int64_t> now{kMorning};
+  m::ServeMetrics metrics(m::serve_routes(), [&now] { return now.load(); });
+  metrics.record_request("/api/v1/feed", 200, 0.003);
+  metrics.record_request("/api/v1/feed", 200, 0.004);
+  metrics.record_request("/wp-admin/../../etc/passwd", 404, 0.0001);  // unknown route → other
+  metrics.record_request("/api/v1/events", 999, 0.01);                 // out-of-range status → other
+  metrics.record_feed("ranked", true, false);
+  metrics.record_feed("timeline", false, true);
+  metrics.record_events(5, 2, 1);
+  metrics.record_events_unavailable();
+  metrics.set_breaker_open(true);
+  metrics.set_redis_up(true);
+  metrics.set_kafka_up(false);
+  metrics.set_extra_text([] { return std::string("# TYPE novafeed_ingest_consumed_total counter\nnovafeed_ingest_consumed_total 9\n"); });
+
+  const auto text = metrics.render_prometheus();
+  CHECK_THAT(text, Catch::Contains("novafeed_http_requests_total{route=\"/api/v1/feed\",code=\"200\"} 2\n"));
+  CHECK_THAT(text, Catch::Contains("novafeed_http_requests_total{route=\"other\",code=\"404\"} 1\n"));
+  CHECK_THAT(text, Catch::Contains("novafeed_http_requests_total{route=\"/api/v1/events\",code=\"other\"} 1\n"));
+  CHECK_THAT(text, !Catch::Contains("passwd"));
+  CHECK_THAT(text, Catch::Contains("# TYPE novafeed_http_request_duration_seconds histogram\n"));
+  CHECK_THAT(text, Catch::Contains("novafeed_http_request_duration_seconds_bucket{route=\"/api/v1/feed\",le=\"0.0005\"} 0\n"));
+  CHECK_THAT(text, Catch::Contains("novafeed_http_request_duration_seconds_bucket{route=\"/api/v1/feed\",le=\"0.005\"} 2\n"));
+  CHECK_THAT(text, Catch::Contains("novafeed_http_request_duration_seconds_bucket{route=\"/api/v1/feed\",le=\"5\"} 2\n"));
+  CHECK_THAT(text, Catch::Contains("novafeed_http_request_duration_seconds_count{route=\"/api/v1/feed\"} 2\n"));
+  CHECK_THAT(text, Catch::Contains("novafeed_feed_requests_total{algo=\"ranked\",cached=\"true\"} 1\n"));
+  CHECK_THAT(text, Catch::Contains("novafeed_feed_requests_total{algo=\"ranked\",cached=\"false\"} 0\n"));
+  CHECK_THAT(text, Catch::Contains("novafeed_feed_requests_total{algo=\"timeline\",cached=\"false\"} 1\n"));
+  CHECK_THAT(text, Catch::Contains("novafeed_feed_fallbacks_total 1\n"));
+  CHECK_THAT(text, Catch::Contains("novafeed_events_accepted_total 5\n"));
+  CHECK_THAT(text, Catch::Contains("novafeed_events_duplicates_total 2\n"));
+  CHECK_THAT(text, Catch::Contains("novafeed_events_rejected_total 1\n"));
+  CHECK_THAT(text, Catch::Contains("novafeed_events_unavailable_total 1\n"));
+  CHECK_THAT(text, Catch::Contains("novafeed_clickhouse_breaker_open 1\n"));
+  CHECK_THAT(text, Catch::Contains("novafeed_redis_up 1\n"));
+  CHECK_THAT(text, Catch::Contains("novafeed_kafka_up 0\n"));
+  CHECK_THAT(text, Catch::EndsWith("novafeed_ingest_consumed_total 9\n"));
+}
+
+TEST_CASE("metrics: today's figures count the day and estimate the feed p95", "[metrics]") {
+  std::atomic<int64_t> now{kMorning};
+  m::ServeMetrics metrics(m::serve_routes(), [&now] { return now.load(); });
+  // 20 feed requests: 19 at 2 ms, 1 at 40 ms; 3 other requests that do not count for p95.
+  for (int i = 0; i < 19; ++i) metrics.record_request("/api/v1/feed", 200, 0.002);
+  metrics.record_request("/api/v1/feed", 200, 0.040);
+  for (int i = 0; i < 3; ++i) metrics.record_request("/metrics", 200, 4.0);
+  for (int i = 0; i < 15; ++i) metrics.record_feed("ranked", true, false);
+  for (int i = 0; i < 4; ++i) metrics.record_feed("ranked", false, false);
+  metrics.record_feed("timeline", false, true);
+  metrics.record_events(7, 1, 0);
+
+  const auto today = metrics.today_json(kMorning);
+  CHECK(today["date"] == "2027-01-15");
+  CHECK(today["requests"] == 23);
+  CHECK(today["feed_requests"] == 20);
+  CHECK(today["cache_hits"] == 15);
+  CHECK(today["cache_hit_rate"].get<double>() == Approx(0.75));
+  CHECK(today["fallback_rate"].get<double>() == Approx(0.05));
+  CHECK(today["events_accepted"] == 7);
+  // rank 0.95 * 20 = 19: the 19 fast ones fill (0.001, 0.0025], so the p95 is that
+  // bucket's upper edge: 0.001 + 0.0015 * 19 / 19 = 0.0025 s.
+  CHECK(today["p95_ms"].get<double>() == Approx(2.5).epsilon(1e-12));
+}
+
+TEST_CASE("metrics: today's figures reset at UTC midnight, not before", "[metrics]") {
+  m::DailyFigures figures(m::request_duration_bounds());
+  figures.record_request(kMorning, true, 0.01);
+  figures.record_feed(kMorning, true, false);
+  figures.record_events_accepted(kMorning, 3);
+  figures.record_request(kLastMsOfDay, false, 0.01);  // still the same day
+  auto today = figures.today_json(kLastMsOfDay);
+  CHECK(today["date"] == "2027-01-15");
+  CHECK(today["requests"] == 2);
+  CHECK(today["events_accepted"] == 3);
+
+  // One millisecond later it is the 16th: everything starts from zero.
+  today = figures.today_json(kLastMsOfDay + 1);
+  CHECK(today["date"] == "2027-01-16");
+  CHECK(today["requests"] == 0);
+  CHECK(today["feed_requests"] == 0);
+  CHECK(today["cache_hits"] == 0);
+  CHECK(today["events_accepted"] == 0);
+  CHECK(today["cache_hit_rate"].is_null());
+  CHECK(today["fallback_rate"].is_null());
+  CHECK(today["p95_ms"].is_null());
+
+  figures.record_request(kLastMsOfDay + 5, true, 0.002);
+  // A reader with an older clock does not move the day back nor reset again.
+  today = figures.today_json(kLastMsOfDay);
+  CHECK(today["date"] == "2027-01-16");
+  CHECK(today["requests"] == 1);
+}
+
+TEST_CASE("metrics: utc dates", "[metrics]") {
+  CHECK(m::utc_date(m::utc_day(0)) == "1970-01-01");
+  CHECK(m::utc_date(m::utc_day(kMorning)) == "2027-01-15");
+  CHECK(m::utc_date(m::utc_day(1'803'859'200'000)) == "2027-03-01");  // after a non-leap February
+  CHECK(m::utc_date(m::utc_day(1'803'859'199'999)) == "2027-02-28");
+}
+
+TEST_CASE("metrics: serve counters from 4 threads sum exactly", "[metrics]") {
+  m::ServeMetrics metrics(m::serve_routes(), [] { return kMorning; });
+  constexpr int kPerThread = 50'000;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&] {
+      for (int i = 0; i < kPerThread; ++i) {
+        metrics.record_request("/api/v1/feed", 200, 0.001);
+        metrics.record_feed("ranked", i % 2 == 0, false);
+      }
+    });
+  for (auto& thread : threads) thread.join();
+  const auto text = metrics.render_prometheus();
+  CHECK_THAT(text, Catch::Contains("novafeed_http_requests_total{route=\"/api/v1/feed\",code=\"200\"} 200000\n"));
+  CHECK_THAT(text, Catch::Contains("novafeed_http_request_duration_seconds_count{route=\"/api/v1/feed\"} 200000\n"));
+  CHECK_THAT(text, Catch::Contains("novafeed_feed_requests_total{algo=\"ranked\",cached=\"true\"} 100000\n"));
+  const auto today = metrics.today_json(kMorning);
+  CHECK(today["requests"] == 4 * kPerThread);
+  CHECK(today["cache_hits"] == 2 * kPerThread);
+}
