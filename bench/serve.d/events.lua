@@ -1,9 +1,9 @@
 -- bench/serve, figure 3: POST /api/v1/events as fast as the server takes them. Each
 -- request is a batch of BENCH_BATCH events with ids unique to this run
--- (<BENCH_RUN>-t<thread>-<n>), "view" actions on existing posts (BENCH_POSTS: one post
--- id a line; ingest resolves each post's author, so the posts must exist). Views feed no
--- engagement figure (SPEC §3 counts likes, comments, shares and impressions), and the
--- tokens (BENCH_TOKENS) belong to bench-only user ids, so the run changes nobody's feed.
+-- (<BENCH_RUN>-t<thread>-<n>), "view" actions on the posts of BENCH_POSTS (one id a
+-- line: bench/serve's own posts, too old to be ranked; ingest resolves each post's
+-- author, so they must exist), as the bench-only users of BENCH_TOKENS, so the run
+-- changes nobody's feed.
 -- The tokens rotate per request: the Kafka key is the user id, so the batches spread
 -- over the topic's partitions as real traffic would.
 package.path = os.getenv("BENCH_LUA_DIR") .. "/?.lua;" .. package.path

@@ -3,7 +3,8 @@
 -- deleted), so every answer is computed: candidates from ClickHouse, score, saturation.
 -- Thread i of BENCH_THREADS takes lines i, i+T, i+2T, … and stops when its share is
 -- used up; the requests still in flight at that moment are not recorded (at most one
--- per connection). Each answer's "cached" flag is counted, so a hit cannot pass as a miss.
+-- per connection). Each answer's "cached" flag and algo are counted, so neither a hit nor
+-- the timeline fallback can pass as a ranked miss.
 package.path = os.getenv("BENCH_LUA_DIR") .. "/?.lua;" .. package.path
 local report = require("report")
 
@@ -26,7 +27,7 @@ function init(args)
     end
     line_no = line_no + 1
   end
-  sent, misses, hits, failures = 0, 0, 0, 0
+  sent, misses, hits, failures, timeline = 0, 0, 0, 0, 0
 end
 
 function request()
@@ -42,6 +43,9 @@ end
 function response(status, headers, body)
   if status ~= 200 then
     failures = failures + 1
+  elseif body:find('"algo":"timeline"', 1, true) then
+    -- The PostgreSQL fallback (ClickHouse slow or down) is no ranked answer: counted apart.
+    timeline = timeline + 1
   elseif body:find('"cached":false', 1, true) then
     misses = misses + 1
   else
@@ -54,5 +58,6 @@ function done(summary, latency, requests)
     misses = report.sum(threads, "misses"),
     hits = report.sum(threads, "hits"),
     failures = report.sum(threads, "failures"),
+    timeline = report.sum(threads, "timeline"),
   })
 end

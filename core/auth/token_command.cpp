@@ -1,11 +1,11 @@
 #include "core/auth/token_command.hpp"
 
-#include <ctime>
 #include <nlohmann/json.hpp>
 
 #include "core/auth/jwt.hpp"
 #include "core/error/error.hpp"
 #include "core/time/duration.hpp"
+#include "core/time/rfc3339.hpp"
 
 namespace nf::auth {
 
@@ -34,18 +34,10 @@ IssuedToken issue_token(const config::Config& config, const TokenRequest& reques
 std::string render_text(const IssuedToken& issued) { return issued.token + "\n"; }
 
 std::string render_json(const IssuedToken& issued) {
-  const nlohmann::json json = {
-      {"token", issued.token}, {"user_id", issued.user_id}, {"expires_at", rfc3339_utc(issued.expires_at)}};
+  const nlohmann::json json = {{"token", issued.token},
+                               {"user_id", issued.user_id},
+                               {"expires_at", time::format_rfc3339(issued.expires_at * 1000, false)}};
   return json.dump();
-}
-
-std::string rfc3339_utc(int64_t epoch_s) {
-  const auto t = static_cast<std::time_t>(epoch_s);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return text;
 }
 
 }  // namespace nf::auth

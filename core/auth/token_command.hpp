@@ -29,7 +29,4 @@ IssuedToken issue_token(const config::Config& config, const TokenRequest& reques
 std::string render_text(const IssuedToken& issued);
 std::string render_json(const IssuedToken& issued);
 
-// "2026-11-23T12:00:00Z".
-std::string rfc3339_utc(int64_t epoch_s);
-
 }  // namespace nf::auth

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error/error.hpp"
+#include "core/time/rfc3339.hpp"
 
 namespace nf::events {
 
@@ -92,7 +93,7 @@ std::string check_ts(const Json& object, const Limits& limits, int64_t now_ms, E
   } else if (it->is_number_integer()) {
     ts = it->get<int64_t>();
   } else if (it->is_string()) {
-    const auto parsed = parse_rfc3339_ms(it->get_ref<const std::string&>());
+    const auto parsed = time::parse_rfc3339_ms(it->get_ref<const std::string&>());
     if (!parsed) return "ts: " + quoted(*it) + " is not an RFC 3339 date-time (e.g. 2026-11-23T09:29:48.123Z)";
     ts = *parsed;
   } else {
@@ -158,33 +159,6 @@ const Json& events_array(const Json& body) {
   throw Error(ExitCode::usage, std::string("the body is a JSON ") + body.type_name() +
                                    "; send an array of events or {\"events\":[...]}",
               "invalid_body");
-}
-
-// Reads exactly `count` digits at `pos`; -1 when they are not all digits.
-int digits(std::string_view text, size_t pos, size_t count) {
-  if (pos + count > text.size()) return -1;
-  int value = 0;
-  for (size_t i = pos; i < pos + count; ++i) {
-    if (text[i] < '0' || text[i] > '9') return -1;
-    value = value * 10 + (text[i] - '0');
-  }
-  return value;
-}
-
-// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
-int64_t days_from_civil(int64_t y, int m, int d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const int64_t yoe = y - era * 400;
-  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
-int days_in_month(int y, int m) {
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  return m == 2 && leap ? 29 : kDays[m - 1];
 }
 
 void append_json_string(std::string& out, std::string_view text) {
@@ -257,44 +231,6 @@ ParsedBatch parse_batch(std::string_view body, uint64_t user_id, const Limits& l
     throw Error(ExitCode::usage, message, "invalid_events");
   }
   return batch;
-}
-
-std::optional<int64_t> parse_rfc3339_ms(std::string_view text) {
-  // YYYY-MM-DD(T|t| )HH:MM:SS[.fraction](Z|z|+HH:MM|-HH:MM)
-  const int year = digits(text, 0, 4), month = digits(text, 5, 2), day = digits(text, 8, 2);
-  const int hour = digits(text, 11, 2), minute = digits(text, 14, 2), second = digits(text, 17, 2);
-  if (year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 ||
-      second < 0 || second > 59)
-    return std::nullopt;
-  if (text[4] != '-' || text[7] != '-' || text[13] != ':' || text[16] != ':') return std::nullopt;
-  if (text[10] != 'T' && text[10] != 't' && text[10] != ' ') return std::nullopt;
-  if (day > days_in_month(year, month)) return std::nullopt;
-  size_t pos = 19;
-  int64_t millis = 0;
-  if (pos < text.size() && text[pos] == '.') {
-    ++pos;
-    const size_t start = pos;
-    int scale = 100;
-    for (; pos < text.size() && text[pos] >= '0' && text[pos] <= '9'; ++pos, scale /= 10)
-      if (scale > 0) millis += (text[pos] - '0') * scale;
-    if (pos == start) return std::nullopt;
-  }
-  if (pos >= text.size()) return std::nullopt;
-  int64_t offset_minutes = 0;
-  if (text[pos] == 'Z' || text[pos] == 'z') {
-    ++pos;
-  } else if (text[pos] == '+' || text[pos] == '-') {
-    const int oh = digits(text, pos + 1, 2), om = digits(text, pos + 4, 2);
-    if (oh < 0 || oh > 23 || om < 0 || om > 59 || text[pos + 3] != ':') return std::nullopt;
-    offset_minutes = (oh * 60 + om) * (text[pos] == '-' ? -1 : 1);
-    pos += 6;
-  } else {
-    return std::nullopt;
-  }
-  if (pos != text.size()) return std::nullopt;
-  const int64_t seconds = days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second -
-                          offset_minutes * 60;
-  return seconds * 1000 + millis;
 }
 
 std::string event_message(uint64_t user_id, const Event& event) {

@@ -20,7 +20,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -59,9 +58,6 @@ struct ParsedBatch {
 };
 
 ParsedBatch parse_batch(std::string_view body, uint64_t user_id, const Limits& limits, int64_t now_ms);
-
-// An RFC 3339 date-time to epoch milliseconds; nullopt when `text` is not one.
-std::optional<int64_t> parse_rfc3339_ms(std::string_view text);
 
 // The Kafka message value of docs/events.md, fields in its order, no author_id (ingest
 // resolves it from PostgreSQL).

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <map>
 
+#include "core/time/rfc3339.hpp"
+
 namespace nf::feed {
 
 namespace {
@@ -132,7 +134,7 @@ nlohmann::json to_json(const Explanation& e) {
   const auto& p = e.params;
   nlohmann::json json = {
       {"user_id", e.user_id},
-      {"now", rfc3339_utc(e.now_ms, true)},
+      {"now", time::format_rfc3339(e.now_ms, true)},
       {"algo", e.algo},
       {"fallback_why", e.fallback_why ? nlohmann::json(*e.fallback_why) : nlohmann::json(nullptr)},
       {"params",
@@ -151,7 +153,7 @@ nlohmann::json to_json(const Explanation& e) {
   };
   if (e.algo == "ranked") {
     json["trending"] = {{"from_cache", e.trending_from_cache},
-                        {"computed_at", rfc3339_utc(e.trending_computed_at_ms, true)}};
+                        {"computed_at", time::format_rfc3339(e.trending_computed_at_ms, true)}};
     nlohmann::json feed = nlohmann::json::array();
     size_t position = 0;
     for (const auto& post : e.result.feed) {
@@ -179,7 +181,7 @@ nlohmann::json to_json(const Explanation& e) {
 
 std::string render_explain_text(const Explanation& e) {
   std::string out = format("feed of user %llu at %s: ", static_cast<unsigned long long>(e.user_id),
-                           rfc3339_utc(e.now_ms, true).c_str());
+                           time::format_rfc3339(e.now_ms, true).c_str());
   if (e.algo != "ranked") {
     out += "TIMELINE (not ranked): ClickHouse is unavailable";
     if (e.fallback_why) out += " (" + *e.fallback_why + ")";
@@ -191,7 +193,7 @@ std::string render_explain_text(const Explanation& e) {
   out += describe_params(e.params);
   out += "sources (trending: " +
          std::string(e.trending_from_cache ? "the Redis hot-posts list of" : "computed live at") + " " +
-         rfc3339_utc(e.trending_computed_at_ms, false) + "):\n";
+         time::format_rfc3339(e.trending_computed_at_ms, false) + "):\n";
   out += describe_source_counts(e.sources);
   out += describe_timings(e.timings) + "\n";
   return out + render_ranked(e);

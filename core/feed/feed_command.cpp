@@ -5,6 +5,7 @@
 #include "core/error/error.hpp"
 #include "core/feed/feed_service.hpp"
 #include "core/redis/pool.hpp"
+#include "core/time/rfc3339.hpp"
 
 namespace nf::feed {
 
@@ -12,7 +13,7 @@ std::string render_page_text(const FeedPage& page, int64_t now_ms) {
   std::string out = "feed of user " + std::to_string(page.user_id) + " (" + std::to_string(page.items.size()) +
                     (page.items.size() == 1 ? " post): " : " posts): ");
   if (page.algo == "ranked") {
-    out += page.cached ? "ranked, from the cache (computed " + rfc3339_utc(page.computed_at_ms, false) + ")"
+    out += page.cached ? "ranked, from the cache (computed " + time::format_rfc3339(page.computed_at_ms, false) + ")"
                        : "ranked, computed now";
   } else {
     out += "TIMELINE from PostgreSQL (not ranked): ClickHouse is unavailable or the circuit breaker is open; "

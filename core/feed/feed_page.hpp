@@ -37,9 +37,6 @@ struct FeedPage {
 // next_cursor}; times are RFC 3339 UTC (computed_at with milliseconds).
 nlohmann::json to_json(const FeedPage& page);
 
-// "2026-11-23T12:30:40.123Z" (with_ms) or "2026-11-23T12:30:40Z".
-std::string rfc3339_utc(int64_t epoch_ms, bool with_ms);
-
 // "follow" → Source::follow ...; nullopt for anything else.
 std::optional<ranking::Source> source_from_name(std::string_view name);
 

@@ -16,6 +16,17 @@ timeval to_timeval(long ms) {
   return tv;
 }
 
+// hiredis's argv form: pointers and lengths of binary-safe arguments.
+template <typename Args>
+std::pair<std::vector<const char*>, std::vector<size_t>> argv_of(const Args& args) {
+  std::pair<std::vector<const char*>, std::vector<size_t>> argv;
+  for (const auto& arg : args) {
+    argv.first.push_back(arg.data());
+    argv.second.push_back(arg.size());
+  }
+  return argv;
+}
+
 }  // namespace
 
 Settings settings_from(const config::Config& config) {
@@ -44,22 +55,12 @@ Connection::Connection(const Settings& settings) : settings_(settings) {
 }
 
 Reply Connection::command(std::initializer_list<std::string_view> args) {
-  std::vector<const char*> argv;
-  std::vector<size_t> lengths;
-  for (const auto& arg : args) {
-    argv.push_back(arg.data());
-    lengths.push_back(arg.size());
-  }
+  const auto [argv, lengths] = argv_of(args);
   return send(argv, lengths);
 }
 
 Reply Connection::command(const std::vector<std::string>& args) {
-  std::vector<const char*> argv;
-  std::vector<size_t> lengths;
-  for (const auto& arg : args) {
-    argv.push_back(arg.data());
-    lengths.push_back(arg.size());
-  }
+  const auto [argv, lengths] = argv_of(args);
   return send(argv, lengths);
 }
 

@@ -11,6 +11,7 @@
 #include "core/seed/dataset.hpp"
 #include "core/seed/event_producer.hpp"
 #include "core/seed/postgres_load.hpp"
+#include "core/time/rfc3339.hpp"
 
 namespace nf::seed {
 
@@ -19,16 +20,6 @@ namespace {
 bool parse_int(std::string_view text, int64_t& value) {
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   return ec == std::errc() && end == text.data() + text.size();
-}
-
-// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
-int64_t days_from_civil(int64_t y, int64_t m, int64_t d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const int64_t yoe = y - era * 400;
-  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
 }
 
 }  // namespace
@@ -48,7 +39,7 @@ int64_t parse_now(std::string_view text) {
   if (!ok || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 59)
     fail_usage("--now '" + std::string(text) +
                "' is not a time: use epoch seconds (1795430400) or UTC as 2026-11-23T09:00:00Z");
-  return ((days_from_civil(y, mo, d) * 24 + h) * 60 + mi) * 60'000 + s * 1000;
+  return ((time::days_from_civil(y, mo, d) * 24 + h) * 60 + mi) * 60'000 + s * 1000;
 }
 
 int64_t current_hour_ms() {

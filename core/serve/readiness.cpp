@@ -68,7 +68,8 @@ ReadinessReport Readiness::probe() {
     pqxx::nontransaction tx(*connection);
     tx.exec1("SELECT 1");
     postgres.up = true;
-    postgres.detail = "PostgreSQL " + std::to_string(connection->server_version());
+    const int version = connection->server_version();  // 150018 → "15.18"
+    postgres.detail = "PostgreSQL " + std::to_string(version / 10000) + "." + std::to_string(version % 100);
   } catch (const std::exception& e) {
     postgres.detail = e.what();
   }

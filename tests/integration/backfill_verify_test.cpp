@@ -4,14 +4,9 @@
 
 #include <catch2/catch.hpp>
 
-#include <fcntl.h>
 #include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
-#include <cstdlib>
-#include <sstream>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -19,6 +14,7 @@
 
 #include "core/clickhouse/client.hpp"
 #include "core/verify/row_hash.hpp"
+#include "tests/support/process.hpp"
 #include "tests/support/run.hpp"
 #include "tests/support/stack.hpp"
 
@@ -84,27 +80,6 @@ void prepare_databases() {
   ready = true;
 }
 
-// Starts novafeed without waiting; its output goes to /dev/null.
-pid_t spawn_novafeed(const std::vector<std::string>& args) {
-  const auto env = test_env();
-  const pid_t pid = fork();
-  if (pid == 0) {
-    const int devnull = open("/dev/null", O_RDWR);
-    dup2(devnull, STDIN_FILENO);
-    dup2(devnull, STDOUT_FILENO);
-    dup2(devnull, STDERR_FILENO);
-    for (const auto& [key, value] : env) setenv(key.c_str(), value.c_str(), 1);
-    std::string binary = nf::test::novafeed_binary();
-    std::vector<std::string> copies(args);
-    std::vector<char*> argv{binary.data()};
-    for (auto& a : copies) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(binary.c_str(), argv.data());
-    _exit(127);
-  }
-  return pid;
-}
-
 nlohmann::json parse_json(const nf::test::RunResult& run) {
   INFO("stdout: " << run.out << "\nstderr: " << run.err);
   REQUIRE_NOTHROW(nlohmann::json::parse(run.out));
@@ -132,7 +107,7 @@ TEST_CASE("backfill of 1M follows, killed half-way and resumed, leaves ClickHous
   // 40 ranges of ~25,000 rows; killed once a few are checkpointed.
   const std::vector<std::string> args = {"--set", "backfill.chunk_rows=25000", "backfill", "--table", "follows",
                                          "--jobs", "2"};
-  const pid_t pid = spawn_novafeed(args);
+  nf::test::BackgroundNovafeed backfill(args, test_env());
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   uint64_t done = 0;
   while (std::chrono::steady_clock::now() < deadline) {
@@ -140,10 +115,7 @@ TEST_CASE("backfill of 1M follows, killed half-way and resumed, leaves ClickHous
     if (done >= 5) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  kill(pid, SIGKILL);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  REQUIRE(WIFSIGNALED(status));  // killed, not finished
+  REQUIRE(backfill.stop(SIGKILL, std::chrono::seconds(10)) == 128 + SIGKILL);  // killed, not finished
   const uint64_t done_at_kill = scalar_ch("SELECT count() AS n FROM backfill_checkpoints WHERE table_name = 'follows'");
   INFO("ranges checkpointed when killed: " << done_at_kill);
   REQUIRE(done_at_kill >= 5);

@@ -8,23 +8,19 @@
 #include <catch2/catch.hpp>
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <map>
 #include <mutex>
 #include <random>
 #include <set>
-#include <sstream>
 #include <thread>
 
 #include <librdkafka/rdkafka.h>
@@ -35,6 +31,7 @@
 #include "core/kafka/metadata.hpp"
 #include "core/pg/connection.hpp"
 #include "core/redis/client.hpp"
+#include "tests/support/process.hpp"
 #include "tests/support/run.hpp"
 #include "tests/support/stack.hpp"
 
@@ -43,70 +40,9 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 using Json = nlohmann::json;
+using nf::test::BackgroundNovafeed;
 
 const std::vector<std::string> kTopics = {"events", "cdc.users", "cdc.posts", "cdc.follows", "cdc.likes", "cdc.comments"};
-
-// A novafeed child process running in the background, its output in files.
-class Child {
- public:
-  Child(const std::vector<std::string>& args, const std::string& log_prefix) : log_prefix_(log_prefix) {
-    pid_ = fork();
-    REQUIRE(pid_ >= 0);
-    if (pid_ == 0) {
-      const int out = open((log_prefix + ".out").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      const int err = open((log_prefix + ".err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      dup2(out, STDOUT_FILENO);
-      dup2(err, STDERR_FILENO);
-      const int devnull = open("/dev/null", O_RDONLY);
-      dup2(devnull, STDIN_FILENO);
-      // The test process may block signals; the child must not inherit that.
-      sigset_t none;
-      sigemptyset(&none);
-      sigprocmask(SIG_SETMASK, &none, nullptr);
-      for (const auto& [key, value] : nf::test::stack_env()) setenv(key.c_str(), value.c_str(), 1);
-      std::string binary = nf::test::novafeed_binary();
-      std::vector<std::string> copies(args);
-      std::vector<char*> argv = {binary.data()};
-      for (auto& a : copies) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      execv(binary.c_str(), argv.data());
-      _exit(127);
-    }
-  }
-  ~Child() {
-    if (running()) {
-      ::kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
-  bool running() const { return pid_ > 0 && !exit_code_; }
-  void signal(int sig) { ::kill(pid_, sig); }
-  // The exit code (128 + signal when killed), or nullopt when still running at the deadline.
-  std::optional<int> wait(std::chrono::milliseconds timeout) {
-    const auto deadline = Clock::now() + timeout;
-    while (!exit_code_) {
-      int status = 0;
-      const pid_t done = waitpid(pid_, &status, WNOHANG);
-      if (done == pid_) exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      else if (Clock::now() > deadline) return std::nullopt;
-      else std::this_thread::sleep_for(50ms);
-    }
-    return exit_code_;
-  }
-  std::string out() const { return read(log_prefix_ + ".out"); }
-  std::string err() const { return read(log_prefix_ + ".err"); }
-
- private:
-  static std::string read(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-  }
-  std::string log_prefix_;
-  pid_t pid_ = -1;
-  std::optional<int> exit_code_;
-};
 
 std::string log_dir() {
   const auto dir = std::filesystem::temp_directory_path() / "novafeed-ingest-test";
@@ -114,9 +50,11 @@ std::string log_dir() {
   return dir.string();
 }
 
-// `novafeed ingest` in `group` with short batches and info logs.
-std::unique_ptr<Child> start_ingest(const std::string& group, const std::string& streams, const std::string& log_name,
-                                    const std::vector<std::string>& extra_settings = {}) {
+// `novafeed ingest` in `group` with short batches and info logs; its stdout and stderr
+// are kept in log_dir() as <log_name>.out and .err.
+std::unique_ptr<BackgroundNovafeed> start_ingest(const std::string& group, const std::string& streams,
+                                                 const std::string& log_name,
+                                                 const std::vector<std::string>& extra_settings = {}) {
   // A SIGKILLed member holds its partitions until its session times out: 6 s (the
   // broker's minimum) rather than 45 s keeps the restarts quick.
   std::vector<std::string> args = {"--json", "--log-level", "info", "--set", "ingest.group=" + group, "--set",
@@ -127,7 +65,9 @@ std::unique_ptr<Child> start_ingest(const std::string& group, const std::string&
   }
   args.push_back("ingest");
   args.push_back(streams);
-  return std::make_unique<Child>(args, log_dir() + "/" + log_name);
+  const std::string prefix = log_dir() + "/" + log_name;
+  return std::make_unique<BackgroundNovafeed>(args, nf::test::stack_env(),
+                                              nf::test::OutputFiles{prefix + ".out", prefix + ".err"});
 }
 
 // A TCP proxy in front of ClickHouse that holds each request `delay` before passing it
@@ -221,10 +161,10 @@ class SlowProxy {
 };
 
 // Waits until the child logged an assignment of some partitions.
-bool wait_for_assignment(const Child& child, std::chrono::seconds timeout) {
+bool wait_for_assignment(const BackgroundNovafeed& child, std::chrono::seconds timeout) {
   const auto deadline = Clock::now() + timeout;
   while (Clock::now() < deadline) {
-    const std::string err = child.err();
+    const std::string err = child.stderr_text();
     for (size_t at = err.find("ingest: assigned "); at != std::string::npos; at = err.find("ingest: assigned ", at + 1))
       if (err.compare(at + 17, 7, "nothing") != 0) return true;
     std::this_thread::sleep_for(100ms);
@@ -234,13 +174,12 @@ bool wait_for_assignment(const Child& child, std::chrono::seconds timeout) {
 
 // Stops a child with SIGTERM and returns its JSON summary (fails the test when it does
 // not exit 0 in time).
-Json stop_ingest(Child& child) {
-  child.signal(SIGTERM);
-  const auto code = child.wait(60s);
-  INFO("stderr tail: " << child.err().substr(child.err().size() > 3000 ? child.err().size() - 3000 : 0));
-  REQUIRE(code.has_value());
-  REQUIRE(*code == 0);
-  return Json::parse(child.out());
+Json stop_ingest(BackgroundNovafeed& child) {
+  const int code = child.stop(SIGTERM, 60s);  // SIGKILLed after that: 128 + 9
+  const std::string err = child.stderr_text();
+  INFO("stderr tail: " << err.substr(err.size() > 3000 ? err.size() - 3000 : 0));
+  REQUIRE(code == 0);
+  return Json::parse(child.stdout_text());
 }
 
 uint64_t unique_base() {
@@ -453,7 +392,7 @@ TEST_CASE("ingest: SIGKILLed at random moments and restarted, ClickHouse ends wi
   const std::string ch_url = nf::test::stack_config().get("clickhouse.url");
   SlowProxy proxy(std::stoi(ch_url.substr(ch_url.rfind(':') + 1)), 700ms);
   const std::vector<std::string> via_proxy = {"clickhouse.url=http://127.0.0.1:" + std::to_string(proxy.port())};
-  std::unique_ptr<Child> ingest = start_ingest(group, "all", "crash-0", via_proxy);
+  std::unique_ptr<BackgroundNovafeed> ingest = start_ingest(group, "all", "crash-0", via_proxy);
   std::vector<TestEvent> produced;  // unique events, in order
   std::atomic<bool> traffic_done = false;
   std::string traffic_error;
@@ -535,8 +474,7 @@ TEST_CASE("ingest: SIGKILLed at random moments and restarted, ClickHouse ends wi
   while (!traffic_done || kills < 5) {
     REQUIRE(wait_for_assignment(*ingest, 60s));
     std::this_thread::sleep_for(std::chrono::milliseconds(random() % 3000));
-    ingest->signal(SIGKILL);
-    REQUIRE(ingest->wait(10s) == 128 + SIGKILL);
+    REQUIRE(ingest->stop(SIGKILL, 10s) == 128 + SIGKILL);
     ++kills;
     ingest = start_ingest(group, "all", "crash-" + std::to_string(kills), via_proxy);
   }
@@ -598,7 +536,8 @@ TEST_CASE("ingest: SIGKILLed at random moments and restarted, ClickHouse ends wi
     return diff;
   });
   INFO("killed " << kills << " times; " << produced.size() << " unique events");
-  INFO("last ingest stderr tail: " << ingest->err().substr(ingest->err().size() > 4000 ? ingest->err().size() - 4000 : 0));
+  const std::string last_err = ingest->stderr_text();
+  INFO("last ingest stderr tail: " << last_err.substr(last_err.size() > 4000 ? last_err.size() - 4000 : 0));
   CHECK(difference == "");
   // Deleted likes and follows really are delete-flagged rows, not just absent.
   CHECK(clickhouse().query("SELECT count() AS n FROM likes FINAL WHERE user_id " + ids + " AND _deleted = 1").at(0).at("n") != "0");

@@ -7,7 +7,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -17,21 +19,50 @@
 
 namespace nf::test {
 
+namespace {
+
+// Opens (creating or truncating) a file the child writes its output to.
+int open_output(const std::string& path) {
+  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno));
+  return fd;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace
+
 BackgroundNovafeed::BackgroundNovafeed(const std::vector<std::string>& args,
-                                       const std::map<std::string, std::string>& env) {
-  char path[] = "/tmp/novafeed-test-stderr-XXXXXX";
-  const int fd = mkstemp(path);
-  if (fd < 0) throw std::runtime_error("mkstemp failed");
-  stderr_path_ = path;
+                                       const std::map<std::string, std::string>& env, const OutputFiles& output)
+    : stdout_path_(output.stdout_path), stderr_path_(output.stderr_path) {
+  int stderr_fd = -1;
+  if (stderr_path_.empty()) {
+    char path[] = "/tmp/novafeed-test-stderr-XXXXXX";
+    stderr_fd = mkstemp(path);
+    if (stderr_fd < 0) throw std::runtime_error("mkstemp failed");
+    stderr_path_ = path;
+    remove_stderr_ = true;
+  } else {
+    stderr_fd = open_output(stderr_path_);
+  }
+  const int stdout_fd = stdout_path_.empty() ? -1 : open_output(stdout_path_);
   pid_ = fork();
-  if (pid_ < 0) throw std::runtime_error("fork failed");
+  if (pid_ < 0) {
+    close(stderr_fd);
+    if (stdout_fd >= 0) close(stdout_fd);
+    throw std::runtime_error("fork failed");
+  }
   if (pid_ == 0) {
-    dup2(fd, STDERR_FILENO);
+    dup2(stderr_fd, STDERR_FILENO);
     const int devnull = open("/dev/null", O_RDWR);
-    if (devnull >= 0) {
-      dup2(devnull, STDIN_FILENO);
-      dup2(devnull, STDOUT_FILENO);
-    }
+    if (devnull >= 0) dup2(devnull, STDIN_FILENO);
+    if (stdout_fd >= 0) dup2(stdout_fd, STDOUT_FILENO);
+    else if (devnull >= 0) dup2(devnull, STDOUT_FILENO);
     // The test binary may block signals on some thread; the child starts clean.
     sigset_t none;
     sigemptyset(&none);
@@ -48,12 +79,13 @@ BackgroundNovafeed::BackgroundNovafeed(const std::vector<std::string>& args,
     execv(binary.c_str(), argv.data());
     _exit(127);
   }
-  close(fd);
+  close(stderr_fd);
+  if (stdout_fd >= 0) close(stdout_fd);
 }
 
 BackgroundNovafeed::~BackgroundNovafeed() {
   if (running()) stop(SIGKILL, std::chrono::seconds(5));
-  unlink(stderr_path_.c_str());
+  if (remove_stderr_) unlink(stderr_path_.c_str());
 }
 
 bool BackgroundNovafeed::running() {
@@ -67,12 +99,9 @@ bool BackgroundNovafeed::running() {
   return true;
 }
 
-std::string BackgroundNovafeed::stderr_text() const {
-  std::ifstream in(stderr_path_);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+std::string BackgroundNovafeed::stderr_text() const { return read_file(stderr_path_); }
+
+std::string BackgroundNovafeed::stdout_text() const { return stdout_path_.empty() ? "" : read_file(stdout_path_); }
 
 bool BackgroundNovafeed::wait_for_stderr(const std::string& text, std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;

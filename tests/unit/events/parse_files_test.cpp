@@ -1,6 +1,6 @@
 // Runs every POST /api/v1/events body under tests/data/events/ (see its README.md) through
-// parse_batch and compares with the case's expected outcome; then the Kafka message text
-// and RFC 3339 timestamps.
+// parse_batch and compares with the case's expected outcome; then the Kafka message text.
+// RFC 3339 parsing itself is tested in tests/unit/time/rfc3339_test.cpp.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -126,23 +126,6 @@ TEST_CASE("events: a control character in an event_id is escaped in the message"
   event.action = "view";
   CHECK(nf::events::event_message(7, event) ==
         R"({"event_id":"a\u000ab\u0001","user_id":7,"post_id":1,"action":"view","ts":0,"dwell_ms":0})");
-}
-
-TEST_CASE("events: RFC 3339 timestamps to epoch milliseconds", "[events]") {
-  using nf::events::parse_rfc3339_ms;
-  // 1970-01-01T00:00:00Z is 0; 2000-02-29 is day 11016 (30 years incl. 7 leap days + 59).
-  CHECK(parse_rfc3339_ms("1970-01-01T00:00:00Z") == 0);
-  CHECK(parse_rfc3339_ms("2000-02-29T00:00:00.5Z") == int64_t(11016) * 86400000 + 500);
-  // 01:00 at +01:00 is midnight UTC; 18:30 at -05:30 is midnight UTC the next day.
-  CHECK(parse_rfc3339_ms("1970-01-01T01:00:00+01:00") == 0);
-  CHECK(parse_rfc3339_ms("1969-12-31T18:30:00-05:30") == 0);
-  CHECK(parse_rfc3339_ms("1970-01-01 00:00:01.0009Z") == 1000);
-  CHECK_FALSE(parse_rfc3339_ms("2001-02-29T00:00:00Z").has_value());  // 2001 is not a leap year
-  CHECK_FALSE(parse_rfc3339_ms("2026-11-23T24:00:00Z").has_value());
-  CHECK_FALSE(parse_rfc3339_ms("2026-11-23T10:00:00").has_value());  // no zone: ambiguous
-  CHECK_FALSE(parse_rfc3339_ms("2026-11-23T10:00:00.Z").has_value());
-  CHECK_FALSE(parse_rfc3339_ms("2026-11-23T10:00:00Zjunk").has_value());
-  CHECK_FALSE(parse_rfc3339_ms("").has_value());
 }
 
 TEST_CASE("events: dedup keys share the user's Redis Cluster hash tag", "[events]") {
