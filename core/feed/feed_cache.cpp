@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/error/error.hpp"
+#include "core/feed/parsed_feed_memo.hpp"
 #include "core/ingest/feed_invalidation.hpp"
 
 namespace nf::feed {
@@ -68,7 +69,7 @@ CachedFeed cached_feed_from_json(const nlohmann::json& json) {
   return feed;
 }
 
-std::optional<CachedFeed> read_cached_feed(redis::Pool& redis, uint64_t user_id) {
+std::optional<CachedFeed> read_cached_feed(redis::Pool& redis, uint64_t user_id, ParsedFeedMemo* memo) {
   const std::string key = ingest::feed_cache_key(user_id);
   auto text = redis.try_with([&](redis::Connection& connection) -> std::optional<std::string> {
     auto reply = connection.command({"GET", key});
@@ -76,8 +77,12 @@ std::optional<CachedFeed> read_cached_feed(redis::Pool& redis, uint64_t user_id)
     return std::string(reply->str, reply->len);
   });
   if (!text || !*text) return std::nullopt;
+  if (memo)
+    if (auto known = memo->find(user_id, **text)) return known;
   try {
-    return cached_feed_from_json(nlohmann::json::parse(**text));
+    auto feed = cached_feed_from_json(nlohmann::json::parse(**text));
+    if (memo) memo->remember(user_id, std::move(**text), feed);
+    return feed;
   } catch (const std::exception& e) {
     // Written by another version or by hand: recomputing (and overwriting it) is safe.
     spdlog::warn("redis: {} is not a cached feed ({}); recomputing it", key, e.what());

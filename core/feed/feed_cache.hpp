@@ -30,7 +30,9 @@ CachedFeed cached_feed_from_json(const nlohmann::json& json);
 
 // The cached list; nullopt when missing, when Redis is down, or when the value is
 // malformed (logged with the key, then treated as a miss so the feed is recomputed).
-std::optional<CachedFeed> read_cached_feed(redis::Pool& redis, uint64_t user_id);
+class ParsedFeedMemo;
+// `memo` (optional) skips the parse when the value is the one it parsed last for the user.
+std::optional<CachedFeed> read_cached_feed(redis::Pool& redis, uint64_t user_id, ParsedFeedMemo* memo = nullptr);
 
 // SET feed:v1:{user} <json> EX ttl_s; false (already logged by the pool) when Redis is down.
 bool store_cached_feed(redis::Pool& redis, uint64_t user_id, const CachedFeed& feed, int64_t ttl_s);

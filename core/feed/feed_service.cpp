@@ -78,7 +78,7 @@ FeedPage FeedService::feed(uint64_t user_id, size_t limit, const std::optional<s
 
   // Cache hit: one GET, parse, slice.
   if (cache == CacheUse::use) {
-    if (auto cached = read_cached_feed(*redis_, user_id)) {
+    if (auto cached = read_cached_feed(*redis_, user_id, &memo_)) {
       auto page = page_of(user_id, "ranked", cached->computed_at_ms, cached->items, limit, after);
       page.cached = true;
       return page;

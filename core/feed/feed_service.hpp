@@ -18,6 +18,7 @@
 #include "core/feed/explanation.hpp"
 #include "core/feed/feed_cache.hpp"
 #include "core/feed/feed_page.hpp"
+#include "core/feed/parsed_feed_memo.hpp"
 #include "core/pg/pool.hpp"
 #include "core/ranking/ranking.hpp"
 #include "core/redis/pool.hpp"
@@ -68,6 +69,7 @@ class FeedService {
   discover::TrendingSource trending_;
   discover::SuggestionSource suggestions_;
   int64_t cache_ttl_s_;
+  ParsedFeedMemo memo_;
 };
 
 // The ranked list as feed items (final order, each with its score).
