@@ -56,7 +56,7 @@ const std::vector<OptionSpec>& option_specs() {
       {"verify.max_ids", "1000", "most mismatched ids listed per table"},
 
       {"serve.listen", "127.0.0.1:8080", "address `serve` listens on"},
-      {"serve.io_threads", "1", "threads reading and writing sockets"},
+      {"serve.io_threads", "2", "threads reading and writing sockets (accept, parse, write)"},
       {"serve.worker_threads", "16", "threads running requests (they wait on Redis, ClickHouse, PostgreSQL, Kafka)"},
       {"serve.max_body_bytes", "262144", "largest request body accepted (413 above)"},
       {"serve.max_header_bytes", "8192", "largest request header block accepted (431 above)"},

@@ -101,7 +101,7 @@ std::string engagement_sql(const std::set<uint64_t>& post_ids, int64_t now_ms) {
          "uniqExactMergeIf(events, action = 'comment') AS c, uniqExactMergeIf(events, action = 'share') AS s, "
          "uniqExactMergeIf(events, action = 'impression') AS i FROM post_metrics_1h WHERE post_id IN (" +
          id_list(post_ids) + ") AND hour >= toStartOfHour(" + hours_before(now_ms, kEventRetentionDays * 24) +
-         ") GROUP BY post_id";
+         ") AND action IN ('like', 'comment', 'share', 'impression') GROUP BY post_id";
 }
 
 std::vector<ranking::Post> parse_posts(const std::vector<nlohmann::json>& rows) {

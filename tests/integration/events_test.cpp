@@ -112,7 +112,7 @@ Json event(const std::string& id, uint64_t post_id, const std::string& action, i
 
 }  // namespace
 
-TEST_CASE("events intake: accepted events are on the topic keyed by user; the same batch again is all duplicates",
+TEST_CASE("events intake: accepted events are on the topic keyed by user, the same batch again is all duplicates",
           "[events]") {
   if (!nf::test::require_stack()) return;
   const auto config = intake_config();

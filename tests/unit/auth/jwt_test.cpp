@@ -101,7 +101,7 @@ TEST_CASE("base64url: RFC 4648 vectors, strict decoding", "[auth]") {
   }
 }
 
-TEST_CASE("jwt_secret: from auth.jwt_secret, else the file; unset is a usage error naming both", "[auth]") {
+TEST_CASE("jwt_secret: from auth.jwt_secret, else the file, unset is a usage error naming both", "[auth]") {
   CHECK(nf::auth::jwt_secret(config_with({{"NOVAFEED_AUTH_JWT_SECRET", kSecret}})) == kSecret);
   const auto file = nf::test::source_dir() + "/tests/data/auth/jwt_secret";
   CHECK(nf::auth::jwt_secret(config_with({{"NOVAFEED_AUTH_JWT_SECRET_FILE", file}})) ==
@@ -116,7 +116,7 @@ TEST_CASE("jwt_secret: from auth.jwt_secret, else the file; unset is a usage err
   }
 }
 
-TEST_CASE("token command: the ttl comes from --ttl or auth.token_ttl_s; bad input is a usage error", "[auth]") {
+TEST_CASE("token command: the ttl comes from --ttl or auth.token_ttl_s, bad input is a usage error", "[auth]") {
   const auto config = config_with({{"NOVAFEED_AUTH_JWT_SECRET", kSecret}, {"NOVAFEED_AUTH_TOKEN_TTL_S", "600"}});
   const auto plain = nf::auth::issue_token(config, {42, std::nullopt}, kNow);
   CHECK(plain.expires_at == kNow + 600);

@@ -20,7 +20,7 @@ TEST_CASE("the COPY writes ClickHouse's columns: epoch seconds, the snapshot LSN
         "FORMAT TabSeparated");
 }
 
-TEST_CASE("tables without soft delete are never marked deleted; ranges use the first key column") {
+TEST_CASE("tables without soft delete are never marked deleted, ranges use the first key column") {
   RowFilter filter;
   filter.range = KeyRange{1, 10};
   filter.since_epoch_s = 1763890185;
@@ -53,7 +53,7 @@ TEST_CASE("backfill: ids and since flag parsing") {
   CHECK_THROWS_AS(parse_since("yesterday", "--since"), nf::Error);
 }
 
-TEST_CASE("unknown tables are usage errors; all lists the five in order") {
+TEST_CASE("unknown tables are usage errors, all lists the five in order") {
   CHECK_THROWS_AS(table_spec("events"), nf::Error);
   const auto all = select_tables("all");
   REQUIRE(all.size() == 5);

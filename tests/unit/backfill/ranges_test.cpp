@@ -38,7 +38,7 @@ TEST_CASE("split_ranges rounds the width up, so the last range is the short one"
   require_exact_cover(ranges, 10, 19);
 }
 
-TEST_CASE("split_ranges: one key per range at least; an empty table has no ranges") {
+TEST_CASE("split_ranges: one key per range at least, an empty table has no ranges") {
   const auto dense = split_ranges(1, 5, 5'000'000, 1000);  // 1M rows per key
   CHECK(dense.size() == 5);
   require_exact_cover(dense, 1, 5);

@@ -50,7 +50,7 @@ TEST_CASE("a status with a FAILED task parses to an unhealthy ConnectorStatus wi
   CHECK(json["tasks"][0]["trace"] == status.tasks[0].trace);  // full trace in JSON
 }
 
-TEST_CASE("a running status is healthy; no tasks or one task not RUNNING is not") {
+TEST_CASE("a running status is healthy, no tasks or one task not RUNNING is not") {
   auto status = nf::connect::parse_status(status_body("status_running.json"));
   CHECK(status.name == "novafeed-postgres");
   REQUIRE(status.tasks.size() == 1);

@@ -74,7 +74,7 @@ TEST_CASE("router: exact paths, 404 for unknown paths, 405 with Allow for other 
   CHECK(router.route_of(request("GET", "/whatever/123")) == "other");
 }
 
-TEST_CASE("router: handler errors become statuses; unexpected exceptions leak nothing", "[http]") {
+TEST_CASE("router: handler errors become statuses, unexpected exceptions leak nothing", "[http]") {
   const auto router = sample_router();
   const auto usage = router.dispatch(request("GET", "/usage"));
   CHECK(usage.status == 400);
@@ -137,7 +137,7 @@ TEST_CASE("wire: status line, fixed fields, Content-Length, no header injection"
   CHECK(nf::http::reason_phrase(431) == "Request Header Fields Too Large");
 }
 
-TEST_CASE("listen address: IPv4, [IPv6], localhost and port 0; anything else names the key", "[http]") {
+TEST_CASE("listen address: IPv4, [IPv6], localhost and port 0, anything else names the key", "[http]") {
   using nf::http::parse_listen_address;
   CHECK(parse_listen_address("127.0.0.1:8080", "serve.listen").host == "127.0.0.1");
   CHECK(parse_listen_address("127.0.0.1:8080", "serve.listen").port == 8080);

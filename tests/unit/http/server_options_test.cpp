@@ -17,7 +17,7 @@ nf::config::Config config_with(nf::config::EnvList env) {
 TEST_CASE("server options: serve.* defaults and overrides", "[http]") {
   const auto defaults = nf::http::server_options_from(config_with({}));
   CHECK(defaults.listen == "127.0.0.1:8080");
-  CHECK(defaults.io_threads == 1);
+  CHECK(defaults.io_threads == 2);
   CHECK(defaults.worker_threads == 16);
   CHECK(defaults.max_body_bytes == 262144);
   CHECK(defaults.max_header_bytes == 8192);
@@ -26,10 +26,10 @@ TEST_CASE("server options: serve.* defaults and overrides", "[http]") {
   CHECK(defaults.shutdown_timeout == std::chrono::milliseconds(10000));
 
   const auto set = nf::http::server_options_from(config_with({{"NOVAFEED_SERVE_LISTEN", "[::1]:0"},
-                                                              {"NOVAFEED_SERVE_IO_THREADS", "2"},
+                                                              {"NOVAFEED_SERVE_IO_THREADS", "3"},
                                                               {"NOVAFEED_SERVE_READ_TIMEOUT_MS", "300"}}));
   CHECK(set.listen == "[::1]:0");
-  CHECK(set.io_threads == 2);
+  CHECK(set.io_threads == 3);
   CHECK(set.read_timeout == std::chrono::milliseconds(300));
 }
 

@@ -196,7 +196,7 @@ TEST_CASE("server: keep-alive and pipelined requests on one connection, every fi
   CHECK(client.closed_within(1000ms));
 }
 
-TEST_CASE("server: a body is read whole, with and without Expect: 100-continue; libcurl agrees", "[http][server]") {
+TEST_CASE("server: a body is read whole, with and without Expect: 100-continue, libcurl agrees", "[http][server]") {
   TestServer s;
   Client client(s.port());
   const std::string body(100000, 'b');
@@ -228,7 +228,7 @@ TEST_CASE("server: a body is read whole, with and without Expect: 100-continue; 
   CHECK(response->header("server") == "novafeed");
 }
 
-TEST_CASE("server: oversized body 413, oversized headers 431, malformed 400, bad escape 400; still serving",
+TEST_CASE("server: oversized body 413, oversized headers 431, malformed 400, bad escape 400, still serving",
           "[http][server]") {
   TestServer s;
   {

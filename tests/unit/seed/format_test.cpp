@@ -61,7 +61,7 @@ TEST_CASE("seed events: the message follows docs/events.md exactly") {
   CHECK(event_id(UINT64_MAX, UINT64_MAX).size() <= 64);
 }
 
-TEST_CASE("seed --now: epoch seconds or UTC ISO time; anything else is a usage error") {
+TEST_CASE("seed --now: epoch seconds or UTC ISO time, anything else is a usage error") {
   CHECK(parse_now("1795430400") == 1795430400000);
   CHECK(parse_now("2026-11-23T10:40:00Z") == 1795430400000);
   CHECK(parse_now("2026-11-23T10:40Z") == 1795430400000);

@@ -73,7 +73,7 @@ TEST_CASE("routes: data endpoints refuse a missing, expired or forged token with
   }
 }
 
-TEST_CASE("routes: a bad limit is 400 before the feed is asked; healthz answers; unknown paths are 404", "[serve]") {
+TEST_CASE("routes: a bad limit is 400 before the feed is asked, healthz answers, unknown paths are 404", "[serve]") {
   nf::serve::Backend backend;
   backend.jwt_secret = kSecret;
   const auto router = nf::serve::build_router(backend, [] { return kNowMs; });

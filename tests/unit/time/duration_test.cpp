@@ -5,7 +5,7 @@
 
 using std::chrono::milliseconds;
 
-TEST_CASE("durations parse with units; a bare number is seconds") {
+TEST_CASE("durations parse with units, a bare number is seconds") {
   CHECK(nf::time::parse_duration("120s", "--timeout") == milliseconds(120000));
   CHECK(nf::time::parse_duration("90", "--timeout") == milliseconds(90000));
   CHECK(nf::time::parse_duration("2m", "--timeout") == milliseconds(120000));

@@ -43,7 +43,7 @@ TEST_CASE("the text report names the table, the counts, the ids and the repair")
   CHECK(json["tables"][0]["repair"].is_null());
 }
 
-TEST_CASE("the text report shows a sample of ids; JSON carries them all (up to max_ids)") {
+TEST_CASE("the text report shows a sample of ids, JSON carries them all (up to max_ids)") {
   VerifyReport report;
   TableVerdict t;
   t.table = "users";
