@@ -4,6 +4,11 @@
 // 503, back → the same batch accepted once; a table of bad requests → the right 4xx.
 
 #include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
 
 #include <algorithm>
 #include <chrono>
@@ -186,6 +191,34 @@ void seed_and_wait_for_ingest(const Server& server) {
     return nf::ch::as_u64(rows.at(0)["n"]) == events && clickhouse_has_postgres_rows(ch);
   });
   REQUIRE(caught_up);
+}
+
+// promtool (Debian's prometheus package, installed by scripts/test). Missing: a failure
+// under CI=true, a loud warning otherwise.
+bool promtool_available() {
+  if (std::system("command -v promtool >/dev/null 2>&1") == 0) return true;
+  const char* ci = std::getenv("CI");
+  if (ci && std::string(ci) == "true") FAIL("promtool is not installed (scripts/test installs Debian's prometheus)");
+  WARN("promtool not installed: /metrics and the alert rules were NOT checked by promtool");
+  return false;
+}
+
+// Runs `promtool <args>` with `input` on stdin; returns its exit code and output.
+std::pair<int, std::string> run_promtool(const std::string& args, const std::string& input) {
+  char path[] = "/tmp/novafeed-promtool-XXXXXX";
+  const int fd = mkstemp(path);
+  REQUIRE(fd >= 0);
+  REQUIRE(write(fd, input.data(), input.size()) == static_cast<ssize_t>(input.size()));
+  close(fd);
+  const std::string command = "promtool " + args + " < " + path + " 2>&1";
+  std::string output;
+  FILE* pipe = popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  char buffer[4096];
+  while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
+  const int status = pclose(pipe);
+  unlink(path);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
 }
 
 }  // namespace
@@ -469,6 +502,16 @@ TEST_CASE("serve: each bad request gets its 4xx and the server keeps serving", "
   const auto prometheus = server.request("GET", "/metrics", "");
   CHECK(prometheus.status == 200);
   CHECK(prometheus.body.find("novafeed_http_requests_total") != std::string::npos);
+  // Prometheus's own linter agrees with the exposition, and with the example alert rules
+  // (which name these metrics).
+  if (promtool_available()) {
+    const auto metrics_check = run_promtool("check metrics", prometheus.body);
+    INFO(metrics_check.second);
+    CHECK(metrics_check.first == 0);
+    const auto rules_check = run_promtool("check rules " + nf::test::source_dir() + "/examples/monitoring/novafeed-rules.yml", "");
+    INFO(rules_check.second);
+    CHECK(rules_check.first == 0);
+  }
   const auto today = server.get_json("/api/v1/feed/metrics", "");
   CHECK(today["requests"].get<uint64_t>() >= cases.size());
   CHECK(server.stop() == 0);
