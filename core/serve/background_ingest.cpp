@@ -43,7 +43,7 @@ void BackgroundIngest::run() {
       running_ = true;
       const auto summary = ingest::run_ingest(config_, request, metrics_, stop_);
       running_ = false;
-      spdlog::info("ingest stopped ({}): {}", summary.stopped_by, ingest::render_summary_text(summary));
+      spdlog::info("{}", ingest::render_summary_text(summary));
     } catch (const std::exception& e) {
       running_ = false;
       {
