@@ -1,7 +1,6 @@
-#include <chrono>
-
 #include "cmd/global_options.hpp"
 #include "core/feed/feed_command.hpp"
+#include "core/time/clock.hpp"
 
 void register_feed(CLI::App& app, GlobalOptions& global) {
   auto* cmd = app.add_subcommand("feed", "Show a user's ranked feed; --explain says why each post is there");
@@ -25,9 +24,7 @@ void register_feed(CLI::App& app, GlobalOptions& global) {
       "Example: novafeed feed --user 42 --explain | less -S");
   cmd->callback([&global, request] {
     const auto config = global.load_config();
-    const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            std::chrono::system_clock::now().time_since_epoch())
-                            .count();
+    const auto now_ms = nf::time::now_ms();
     const auto output = nf::feed::run_feed_command(config, *request, now_ms);
     print_result(global, output.text, output.json);
   });

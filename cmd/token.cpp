@@ -1,7 +1,6 @@
-#include <chrono>
-
 #include "cmd/global_options.hpp"
 #include "core/auth/token_command.hpp"
+#include "core/time/clock.hpp"
 
 void register_token(CLI::App& app, GlobalOptions& global) {
   auto* cmd = app.add_subcommand("token", "Mint a signed API token (JWT HS256) for a user");
@@ -19,8 +18,7 @@ void register_token(CLI::App& app, GlobalOptions& global) {
       "Example: curl -H \"Authorization: Bearer $(novafeed token --user 42)\" http://127.0.0.1:8080/api/v1/feed");
   cmd->callback([&global, request] {
     const auto config = global.load_config();
-    const auto now_s =
-        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    const auto now_s = nf::time::now_ms() / 1000;
     const auto issued = nf::auth::issue_token(config, *request, now_s);
     print_result(global, nf::auth::render_text(issued), nf::auth::render_json(issued));
   });

@@ -2,7 +2,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "core/discover/json_read.hpp"
+#include "core/json/fields.hpp"
 #include "core/discover/suggestions.hpp"
 #include "core/error/error.hpp"
 
@@ -49,15 +49,15 @@ nlohmann::json to_json(const SuggestedList& list) {
 SuggestedList suggestions_from_json(const nlohmann::json& json) {
   constexpr std::string_view what = "suggested users";
   SuggestedList list;
-  list.user_id = u64_field(json, "user_id", what);
-  list.computed_at_ms = i64_field(json, "computed_at_ms", what);
-  for (const auto& item : array_field(json, "items", what)) {
+  list.user_id = json::u64_field(json, "user_id", what);
+  list.computed_at_ms = json::i64_field(json, "computed_at_ms", what);
+  for (const auto& item : json::array_field(json, "items", what)) {
     SuggestedUser user;
-    user.user_id = u64_field(item, "user_id", what);
-    user.mutual_follows = u64_field(item, "mutual_follows", what);
-    user.interactions = u64_field(item, "interactions", what);
-    user.score = number_field(item, "score", what);
-    user.reason = string_field(item, "reason", what);
+    user.user_id = json::u64_field(item, "user_id", what);
+    user.mutual_follows = json::u64_field(item, "mutual_follows", what);
+    user.interactions = json::u64_field(item, "interactions", what);
+    user.score = json::number_field(item, "score", what);
+    user.reason = json::string_field(item, "reason", what);
     if (user.reason != "friends_of_friends" && user.reason != "affinity" && user.reason != "both")
       fail_check("suggested users: unknown reason '" + user.reason + "'");
     list.items.push_back(std::move(user));

@@ -1,6 +1,6 @@
 // The trending list's window names, Redis key and JSON shape (docs/redis-keys.md).
 #include "core/error/error.hpp"
-#include "core/discover/json_read.hpp"
+#include "core/json/fields.hpp"
 #include "core/discover/trending.hpp"
 
 namespace nf::discover {
@@ -41,25 +41,25 @@ nlohmann::json to_json(const TrendingList& list) {
 TrendingList trending_from_json(const nlohmann::json& json) {
   constexpr std::string_view what = "trending list";
   TrendingList list;
-  list.window = string_field(json, "window", what);
+  list.window = json::string_field(json, "window", what);
   try {
     window_hours(list.window);
   } catch (const Error&) {
     fail_check("trending list: unknown window '" + list.window + "'");
   }
-  list.computed_at_ms = i64_field(json, "computed_at_ms", what);
-  for (const auto& item : array_field(json, "items", what)) {
+  list.computed_at_ms = json::i64_field(json, "computed_at_ms", what);
+  for (const auto& item : json::array_field(json, "items", what)) {
     ranking::TrendingPost post;
-    post.post.id = u64_field(item, "post_id", what);
-    post.post.author_id = u64_field(item, "author_id", what);
-    post.post.created_at_ms = i64_field(item, "created_at_ms", what);
-    post.trend = number_field(item, "trend", what);
-    post.features.counts.likes = u64_field(item, "likes", what);
-    post.features.counts.comments = u64_field(item, "comments", what);
-    post.features.counts.shares = u64_field(item, "shares", what);
-    post.features.counts.impressions = u64_field(item, "impressions", what);
-    post.features.freshness = number_field(item, "freshness", what);
-    post.features.engagement = number_field(item, "engagement", what);
+    post.post.id = json::u64_field(item, "post_id", what);
+    post.post.author_id = json::u64_field(item, "author_id", what);
+    post.post.created_at_ms = json::i64_field(item, "created_at_ms", what);
+    post.trend = json::number_field(item, "trend", what);
+    post.features.counts.likes = json::u64_field(item, "likes", what);
+    post.features.counts.comments = json::u64_field(item, "comments", what);
+    post.features.counts.shares = json::u64_field(item, "shares", what);
+    post.features.counts.impressions = json::u64_field(item, "impressions", what);
+    post.features.freshness = json::number_field(item, "freshness", what);
+    post.features.engagement = json::number_field(item, "engagement", what);
     list.items.push_back(post);
   }
   return list;

@@ -5,32 +5,9 @@
 #include "core/error/error.hpp"
 #include "core/feed/parsed_feed_memo.hpp"
 #include "core/ingest/feed_invalidation.hpp"
+#include "core/json/fields.hpp"
 
 namespace nf::feed {
-
-namespace {
-
-// Strict readers: a value written by another version or by hand must be refused (and
-// recomputed), never served as a list of zeros.
-const nlohmann::json& require(const nlohmann::json& object, const char* name) {
-  if (!object.is_object() || !object.contains(name))
-    fail_check(std::string("cached feed: missing field '") + name + "'");
-  return object[name];
-}
-
-uint64_t require_u64(const nlohmann::json& object, const char* name) {
-  const auto& value = require(object, name);
-  if (!value.is_number_unsigned()) fail_check(std::string("cached feed: '") + name + "' is not an unsigned integer");
-  return value.get<uint64_t>();
-}
-
-int64_t require_i64(const nlohmann::json& object, const char* name) {
-  const auto& value = require(object, name);
-  if (!value.is_number_integer()) fail_check(std::string("cached feed: '") + name + "' is not an integer");
-  return value.get<int64_t>();
-}
-
-}  // namespace
 
 nlohmann::json to_json(const CachedFeed& feed) {
   auto items = nlohmann::json::array();
@@ -44,23 +21,23 @@ nlohmann::json to_json(const CachedFeed& feed) {
   return {{"algo", "ranked"}, {"computed_at", feed.computed_at_ms}, {"items", std::move(items)}};
 }
 
-CachedFeed cached_feed_from_json(const nlohmann::json& json) {
-  const auto& algo = require(json, "algo");
+CachedFeed cached_feed_from_json(const nlohmann::json& value) {
+  constexpr std::string_view what = "cached feed";
+  const auto& algo = json::field(value, "algo", what);
   if (algo != "ranked") fail_check("cached feed: algo is " + algo.dump() + ", expected \"ranked\"");
   CachedFeed feed;
-  feed.computed_at_ms = require_i64(json, "computed_at");
-  const auto& items = require(json, "items");
-  if (!items.is_array()) fail_check("cached feed: 'items' is not an array");
+  feed.computed_at_ms = json::i64_field(value, "computed_at", what);
+  const auto& items = json::array_field(value, "items", what);
   feed.items.reserve(items.size());
   for (const auto& entry : items) {
     FeedItem item;
-    item.post_id = require_u64(entry, "post_id");
-    item.author_id = require_u64(entry, "author_id");
-    item.created_at_ms = require_i64(entry, "created_at_ms");
-    const auto& score = require(entry, "score");
+    item.post_id = json::u64_field(entry, "post_id", what);
+    item.author_id = json::u64_field(entry, "author_id", what);
+    item.created_at_ms = json::i64_field(entry, "created_at_ms", what);
+    const auto& score = json::field(entry, "score", what);
     if (score.is_number()) item.score = score.get<double>();
     else if (!score.is_null()) fail_check("cached feed: 'score' is neither a number nor null");
-    const auto& source = require(entry, "source");
+    const auto& source = json::field(entry, "source", what);
     const auto parsed = source.is_string() ? source_from_name(source.get_ref<const std::string&>()) : std::nullopt;
     if (!parsed) fail_check("cached feed: unknown source " + source.dump());
     item.source = *parsed;

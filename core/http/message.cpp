@@ -64,13 +64,13 @@ Response error_response(int status, std::string_view code, std::string_view mess
   return json_response(status, {{"error", {{"code", code}, {"message", message}}}});
 }
 
-Response error_from(const Error& e) {
+Response error_from(const Error& e, int64_t retry_after_s) {
   switch (e.code()) {
     case ExitCode::usage:
       return error_response(400, e.reason().empty() ? "bad_request" : e.reason(), e.what());
     case ExitCode::unreachable: {
       auto response = error_response(503, e.reason().empty() ? "unavailable" : e.reason(), e.what());
-      response.headers.emplace_back("Retry-After", "5");
+      response.headers.emplace_back("Retry-After", std::to_string(retry_after_s));
       return response;
     }
     case ExitCode::ok:

@@ -41,10 +41,10 @@ struct Response {
 Response json_response(int status, const nlohmann::json& body);
 // {"error":{"code":..., "message":...}} (SPEC §4).
 Response error_response(int status, std::string_view code, std::string_view message);
-// nf::Error kinds to statuses: usage → 400, unreachable → 503 (with Retry-After: 5, the
-// caller may change it), check_failed → 500. The code is e.reason(), else "bad_request",
+// nf::Error kinds to statuses: usage → 400, unreachable → 503 (with Retry-After:
+// retry_after_s), check_failed → 500. The code is e.reason(), else "bad_request",
 // "unavailable" or "internal".
-Response error_from(const Error& e);
+Response error_from(const Error& e, int64_t retry_after_s = 5);
 
 struct Target {
   std::string path;

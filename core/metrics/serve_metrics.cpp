@@ -4,11 +4,6 @@
 
 namespace nf::metrics {
 
-int64_t system_now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 const std::vector<std::string>& serve_routes() {
   static const std::vector<std::string> routes = {
       "/api/v1/feed",   "/api/v1/feed/trending", "/api/v1/discover/suggested-users", "/api/v1/events",

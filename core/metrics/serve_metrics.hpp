@@ -15,11 +15,11 @@
 
 #include "core/metrics/daily_figures.hpp"
 #include "core/metrics/registry.hpp"
+#include "core/time/clock.hpp"
 
 namespace nf::metrics {
 
 using NowMs = std::function<int64_t()>;  // epoch milliseconds
-int64_t system_now_ms();
 
 // The routes of SPEC §4 as the router names them (its patterns); any other route is
 // recorded as "other", so random paths cannot grow the label set.
@@ -32,7 +32,7 @@ const std::vector<double>& request_duration_bounds();
 
 class ServeMetrics {
  public:
-  explicit ServeMetrics(std::vector<std::string> routes = serve_routes(), NowMs now_ms = system_now_ms);
+  explicit ServeMetrics(std::vector<std::string> routes = serve_routes(), NowMs now_ms = time::now_ms);
 
   // Every answered request, with its route (unknown → "other"), HTTP status and duration.
   void record_request(std::string_view route, int status, double seconds);

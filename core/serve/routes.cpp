@@ -68,10 +68,7 @@ http::Response post_events(Backend& backend, const http::Request& request, int64
   } catch (const Error& e) {
     if (e.code() != ExitCode::unreachable) throw;
     backend.metrics->record_events_unavailable();
-    auto response = http::error_from(e);
-    for (auto& [name, value] : response.headers)
-      if (name == "Retry-After") value = std::to_string(backend.retry_after_s);
-    return response;
+    return http::error_from(e, backend.retry_after_s);
   }
 }
 

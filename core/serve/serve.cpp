@@ -17,15 +17,11 @@
 #include "core/serve/background_ingest.hpp"
 #include "core/serve/readiness.hpp"
 #include "core/serve/routes.hpp"
+#include "core/time/clock.hpp"
 
 namespace nf::serve {
 
 namespace {
-
-int64_t system_now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // The states readiness learns from the feed's breaker and the event producer.
 std::vector<DependencyState> live_states(feed::FeedService& feed, events::Intake& intake) {
@@ -62,7 +58,7 @@ void run_serve(const config::Config& config, const ServeRequest& request,
   metrics.set_extra_text([&ingest] { return ingest ? render_ingest_prometheus(ingest->metrics()) : std::string(); });
 
   // The routes, then the server in front of them.
-  const auto router = build_router(backend, system_now_ms);
+  const auto router = build_router(backend, time::now_ms);
   http::Server server(options, router, [&](const http::Request& req, const http::Response& res, auto elapsed) {
     metrics.record_request(router.route_of(req), res.status, std::chrono::duration<double>(elapsed).count());
   });

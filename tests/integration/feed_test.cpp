@@ -49,20 +49,6 @@ nf::config::Config feed_config(const std::vector<std::string>& settings = {}) {
   return nf::config::load(sources);
 }
 
-nf::ch::Client clickhouse() { return nf::ch::Client(nf::ch::settings_from(nf::test::stack_config())); }
-
-void redis_del(const std::string& key) {
-  nf::redis::Connection redis(nf::redis::settings_from(nf::test::stack_config()));
-  redis.command({"DEL", key});
-}
-
-std::optional<std::string> redis_get(const std::string& key) {
-  nf::redis::Connection redis(nf::redis::settings_from(nf::test::stack_config()));
-  auto reply = redis.command({"GET", key});
-  if (reply->type != REDIS_REPLY_STRING) return std::nullopt;
-  return std::string(reply->str, reply->len);
-}
-
 // --------------------------------------------------------------------- the world
 
 struct WorldPost {
@@ -145,7 +131,7 @@ World build_world() {
   w.deleted = w.base + 109;
   const auto h = [&](double hours) { return w.now_s - static_cast<int64_t>(hours * 3600); };
 
-  const auto ch = clickhouse();
+  const auto ch = nf::test::stack_clickhouse();
   insert_posts(ch, {{w.fresh, w.followed_a, h(1), false},
                     {w.older, w.followed_a, h(2), false},
                     {w.followed_b_post, w.followed_b, h(5), false},
@@ -180,7 +166,7 @@ World build_world() {
 using Expected = nf::test::ExpectedItem;
 
 std::vector<Expected> recompute_feed(uint64_t user, int64_t now_ms) {
-  return nf::test::recompute_feed(clickhouse(), user, now_ms, redis_get("hot:posts:24h"));
+  return nf::test::recompute_feed(nf::test::stack_clickhouse(), user, now_ms, nf::test::redis_get("hot:posts:24h"));
 }
 
 void require_schema() {
@@ -215,7 +201,7 @@ TEST_CASE("feed: the ranked feed equals a recomputation from raw rows and is cac
   nf::redis::Pool redis(nf::redis::settings_from(config));
   nf::feed::FeedService service(config, redis);
   const std::string key = "feed:v1:" + std::to_string(world.user);
-  redis_del(key);
+  nf::test::redis_del(key);
 
   // A miss: ranked now, at `now`.
   const int64_t now_ms = wall_ms();
@@ -234,7 +220,7 @@ TEST_CASE("feed: the ranked feed equals a recomputation from raw rows and is cac
   CHECK_FALSE(contains(first.items, world.too_old));  // 80 h: outside every window
 
   // The whole list is cached; a second request is a hit with the same items.
-  REQUIRE(redis_get(key).has_value());
+  REQUIRE(nf::test::redis_get(key).has_value());
   const auto second = service.feed(world.user, 50, std::nullopt, now_ms + 1500);
   CHECK(second.cached);
   CHECK(second.computed_at_ms == now_ms);
@@ -254,7 +240,7 @@ TEST_CASE("feed: the ranked feed equals a recomputation from raw rows and is cac
   CHECK(paged == first.items);
 
   // Invalidation (what the ingest does on a new post or follow): recomputed.
-  redis_del(key);
+  nf::test::redis_del(key);
   const int64_t later_ms = wall_ms() + 1;
   const auto third = service.feed(world.user, 50, std::nullopt, later_ms);
   CHECK_FALSE(third.cached);
@@ -326,7 +312,7 @@ TEST_CASE("feed: ClickHouse unreachable gives the PostgreSQL timeline within the
                                    "feed.breaker_open_ms=60000"});
   nf::redis::Pool redis(nf::redis::settings_from(config));
   nf::feed::FeedService service(config, redis);
-  redis_del("feed:v1:" + std::to_string(user));
+  nf::test::redis_del("feed:v1:" + std::to_string(user));
 
   const std::vector<uint64_t> expected = {base + 13, base + 12, base + 11, base + 16};
   for (int request = 1; request <= 3; ++request) {
@@ -351,7 +337,7 @@ TEST_CASE("feed: ClickHouse unreachable gives the PostgreSQL timeline within the
   }
   CHECK_THAT(service.clickhouse_breaker().last_error, Catch::Contains("127.0.0.1:1"));
   // The timeline is never cached: ranking returns as soon as ClickHouse does.
-  CHECK_FALSE(redis_get("feed:v1:" + std::to_string(user)).has_value());
+  CHECK_FALSE(nf::test::redis_get("feed:v1:" + std::to_string(user)).has_value());
 
   const auto explanation = service.explain(user, wall_ms());
   CHECK(explanation.algo == "timeline");

@@ -188,7 +188,6 @@ uint64_t unique_base() {
   return 7'000'000'000'000ULL + static_cast<uint64_t>(ms % 1'000'000'000) * 1000;
 }
 
-nf::ch::Client clickhouse() { return nf::ch::Client(nf::ch::settings_from(nf::test::stack_config())); }
 nf::kafka::Settings kafka_settings() { return nf::kafka::settings_from(nf::test::stack_config()); }
 
 // Applies the schema and the connector (both idempotent).
@@ -330,7 +329,7 @@ std::string in_list(const std::set<uint64_t>& ids) {
 // sorted, so name the columns c1, c2, … in select order.
 std::set<std::string> ch_rows(const std::string& sql) {
   std::set<std::string> rows;
-  for (const auto& row : clickhouse().query(sql)) {
+  for (const auto& row : nf::test::stack_clickhouse().query(sql)) {
     std::string line;
     for (const auto& [k, v] : row.items()) line += (line.empty() ? "" : "|") + (v.is_string() ? v.get<std::string>() : v.dump());
     rows.insert(line);
@@ -540,8 +539,8 @@ TEST_CASE("ingest: SIGKILLed at random moments and restarted, ClickHouse ends wi
   INFO("last ingest stderr tail: " << last_err.substr(last_err.size() > 4000 ? last_err.size() - 4000 : 0));
   CHECK(difference == "");
   // Deleted likes and follows really are delete-flagged rows, not just absent.
-  CHECK(clickhouse().query("SELECT count() AS n FROM likes FINAL WHERE user_id " + ids + " AND _deleted = 1").at(0).at("n") != "0");
-  CHECK(clickhouse().query("SELECT count() AS n FROM follows FINAL WHERE follower_id " + ids + " AND _deleted = 1").at(0).at("n") != "0");
+  CHECK(nf::test::stack_clickhouse().query("SELECT count() AS n FROM likes FINAL WHERE user_id " + ids + " AND _deleted = 1").at(0).at("n") != "0");
+  CHECK(nf::test::stack_clickhouse().query("SELECT count() AS n FROM follows FINAL WHERE follower_id " + ids + " AND _deleted = 1").at(0).at("n") != "0");
 
   const Json summary = stop_ingest(*ingest);
   CHECK(summary.at("stopped_by") == "signal");

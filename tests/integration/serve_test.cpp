@@ -26,7 +26,6 @@
 #include "core/clickhouse/client.hpp"
 #include "core/net/http_client.hpp"
 #include "core/pg/connection.hpp"
-#include "core/redis/client.hpp"
 #include "core/time/rfc3339.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/run.hpp"
@@ -114,12 +113,7 @@ class Server {
   std::unique_ptr<nf::test::BackgroundNovafeed> process_;
 };
 
-nf::ch::Client clickhouse() { return nf::ch::Client(nf::ch::settings_from(nf::test::stack_config())); }
-
-void drop_cached_feed(uint64_t user) {
-  nf::redis::Connection redis(nf::redis::settings_from(nf::test::stack_config()));
-  redis.command({"DEL", "feed:v1:" + std::to_string(user)});
-}
+void drop_cached_feed(uint64_t user) { nf::test::redis_del("feed:v1:" + std::to_string(user)); }
 
 // Polls `done` every 250 ms until it is true or `timeout` passes.
 template <typename Done>
@@ -132,15 +126,8 @@ bool eventually(std::chrono::milliseconds timeout, Done done) {
   return done();
 }
 
-std::optional<std::string> hot_posts_24h() {
-  nf::redis::Connection redis(nf::redis::settings_from(nf::test::stack_config()));
-  const auto reply = redis.command({"GET", "hot:posts:24h"});
-  if (reply->type != REDIS_REPLY_STRING) return std::nullopt;
-  return std::string(reply->str, reply->len);
-}
-
 std::vector<nf::test::ExpectedItem> recompute_feed(uint64_t user, int64_t now_ms_value) {
-  return nf::test::recompute_feed(clickhouse(), user, now_ms_value, hot_posts_24h());
+  return nf::test::recompute_feed(nf::test::stack_clickhouse(), user, now_ms_value, nf::test::redis_get("hot:posts:24h"));
 }
 
 // True when every row PostgreSQL holds in posts, follows, likes and comments is live in
@@ -184,7 +171,7 @@ void seed_and_wait_for_ingest(const Server& server) {
   const std::string prefix = "seed" + std::to_string(start_s % 1000000) + "-";
   const uint64_t events = summary["events"]["delivered"].get<uint64_t>();
   REQUIRE(events > 0);
-  const auto ch = clickhouse();
+  const auto ch = nf::test::stack_clickhouse();
   const bool caught_up = eventually(180s, [&] {
     const auto rows = ch.query("SELECT uniqExact(event_id) AS n FROM events WHERE startsWith(event_id, " +
                                nf::ch::quote(prefix) + ")");
@@ -318,7 +305,7 @@ TEST_CASE("serve: on seeded data the feed equals a recomputation from raw rows, 
       CHECK(json::parse(response.body)["accepted"] == 1);
       ids.push_back(id);
     }
-    const auto ch = clickhouse();
+    const auto ch = nf::test::stack_clickhouse();
     const bool in_clickhouse = eventually(60s, [&] {
       return nf::ch::as_u64(ch.query("SELECT uniqExact(event_id) AS n FROM events WHERE startsWith(event_id, " +
                                      nf::ch::quote("serve-test-like-" + run) + ")")
@@ -427,7 +414,7 @@ TEST_CASE("serve: Kafka stopped -> POST /events answers 503 with Retry-After, Ka
   CHECK(repeat["accepted"] == 0);
   CHECK(repeat["duplicates"] == 10);
 
-  const auto ch = clickhouse();
+  const auto ch = nf::test::stack_clickhouse();
   const bool counted_once = eventually(90s, [&] {
     const auto row = ch.query("SELECT uniqExact(event_id) AS n FROM events WHERE startsWith(event_id, " +
                               nf::ch::quote("serve-test-kafka-" + run) + ")");

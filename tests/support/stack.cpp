@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "core/redis/client.hpp"
 #include "tests/support/run.hpp"
 
 namespace nf::test {
@@ -37,6 +38,20 @@ config::Config stack_config() {
   config::Sources sources;
   for (const auto& [k, v] : stack_env()) sources.env.emplace_back(k, v);
   return config::load(sources);
+}
+
+ch::Client stack_clickhouse() { return ch::Client(ch::settings_from(stack_config())); }
+
+std::optional<std::string> redis_get(const std::string& key) {
+  redis::Connection redis(redis::settings_from(stack_config()));
+  const auto reply = redis.command({"GET", key});
+  if (reply->type != REDIS_REPLY_STRING) return std::nullopt;
+  return std::string(reply->str, reply->len);
+}
+
+void redis_del(const std::string& key) {
+  redis::Connection redis(redis::settings_from(stack_config()));
+  redis.command({"DEL", key});
 }
 
 int run_stack_script(const std::string& args) {

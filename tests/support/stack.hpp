@@ -4,8 +4,10 @@
 // server is missing FAILS; locally it is skipped with a warning on stderr.
 
 #include <map>
+#include <optional>
 #include <string>
 
+#include "core/clickhouse/client.hpp"
 #include "core/config/config.hpp"
 
 namespace nf::test {
@@ -20,6 +22,11 @@ config::Config stack_config();
 // True when the stack answers. When it does not: under CI=true this FAILS the current
 // test; otherwise it prints a loud warning and returns false so the test can return.
 bool require_stack();
+
+// Clients of the stack's ClickHouse and Redis, for reading what the code under test wrote.
+ch::Client stack_clickhouse();
+std::optional<std::string> redis_get(const std::string& key);  // nullopt when the key is absent
+void redis_del(const std::string& key);
 
 // Runs scripts/stack with `args` (e.g. {"down", "clickhouse"}); returns its exit code.
 int run_stack_script(const std::string& args);

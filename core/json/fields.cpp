@@ -1,8 +1,8 @@
-#include "core/discover/json_read.hpp"
+#include "core/json/fields.hpp"
 
 #include "core/error/error.hpp"
 
-namespace nf::discover {
+namespace nf::json {
 
 namespace {
 
@@ -13,7 +13,8 @@ namespace {
 }  // namespace
 
 const nlohmann::json& field(const nlohmann::json& object, std::string_view name, std::string_view what) {
-  if (!object.is_object()) fail_check(std::string(what) + ": expected a JSON object, got " + object.dump());
+  if (!object.is_object())
+    fail_check(std::string(what) + ": expected a JSON object holding '" + std::string(name) + "', got " + object.dump());
   auto found = object.find(name);
   if (found == object.end()) fail_field(what, name, "present");
   return *found;
@@ -49,4 +50,4 @@ const nlohmann::json& array_field(const nlohmann::json& object, std::string_view
   return value;
 }
 
-}  // namespace nf::discover
+}  // namespace nf::json

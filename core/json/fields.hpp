@@ -1,7 +1,7 @@
 #pragma once
-// Strict field readers for the discover cache values: a value written by another version
-// or by hand must fail loudly (nf::Error check_failed naming the field), never become a
-// list of zeros.
+// Strict field readers for the JSON values novafeed keeps in Redis (cached feeds, hot
+// posts, suggestions): a value written by another version or by hand must fail loudly
+// (nf::Error check_failed naming the field), never become a list of zeros.
 
 #include <cstdint>
 #include <string>
@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace nf::discover {
+namespace nf::json {
 
 const nlohmann::json& field(const nlohmann::json& object, std::string_view name, std::string_view what);
 uint64_t u64_field(const nlohmann::json& object, std::string_view name, std::string_view what);
@@ -18,4 +18,4 @@ double number_field(const nlohmann::json& object, std::string_view name, std::st
 std::string string_field(const nlohmann::json& object, std::string_view name, std::string_view what);
 const nlohmann::json& array_field(const nlohmann::json& object, std::string_view name, std::string_view what);
 
-}  // namespace nf::discover
+}  // namespace nf::json
