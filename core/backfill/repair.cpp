@@ -20,10 +20,12 @@ std::string key_list(const TableSpec& table) {
 std::set<std::vector<uint64_t>> clickhouse_keys(const ch::Client& client, const TableSpec& table,
                                                 const std::vector<uint64_t>& ids) {
   const std::string keys = key_list(table);
+  // The ids go as an external table: a statement stays small however many ids are repaired.
   const auto rows = client.query("SELECT " + keys + " FROM (SELECT " + keys + ", _deleted" +
-                                 (table.soft_delete ? ", deleted_at" : "") + " FROM " + table.name + " FINAL WHERE " +
-                                 table.range_column() + " IN (" + join_numbers(ids) + ")) WHERE " +
-                                 ch_present_condition(table));
+                                     (table.soft_delete ? ", deleted_at" : "") + " FROM " + table.name +
+                                     " FINAL WHERE " + table.range_column() + " IN nf_ids) WHERE " +
+                                     ch_present_condition(table),
+                                 {ch::id_table("nf_ids", "id", ids)});
   std::set<std::vector<uint64_t>> out;
   for (const auto& row : rows) {
     std::vector<uint64_t> key;

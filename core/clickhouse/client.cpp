@@ -19,40 +19,43 @@ Settings settings_from(const config::Config& config) {
   return s;
 }
 
-bool ServerVersion::operator<(const ServerVersion& other) const {
-  if (major != other.major) return major < other.major;
-  if (minor != other.minor) return minor < other.minor;
-  return patch < other.patch;
+const std::string& pinned_settings_parameters() {
+  static const std::string parameters = [] {
+    std::string out;
+    for (const auto& [name, value] : kPinnedSettings)
+      out += std::string(name) + "=" + net::url_encode(value) + "&";
+    return out;
+  }();
+  return parameters;
 }
 
-ServerVersion parse_version(std::string_view text) {
-  ServerVersion v;
-  v.text = std::string(text);
-  int* parts[] = {&v.major, &v.minor, &v.patch};
-  const char* p = text.data();
-  const char* end = text.data() + text.size();
-  for (int i = 0; i < 3; ++i) {
-    auto [next, ec] = std::from_chars(p, end, *parts[i]);
-    if (ec != std::errc()) {
-      if (i < 2) fail_check("cannot parse ClickHouse version '" + std::string(text) + "'");
-      break;
-    }
-    p = next;
-    if (p == end || *p != '.') break;
-    ++p;
+std::pair<std::string, std::string> external_tables_body(const std::vector<ExternalTable>& tables) {
+  // The boundary only has to be absent from the parts: they are TabSeparated numbers and
+  // text, which never hold this line.
+  const std::string boundary = "novafeed-external-data-7f3a9c2e";
+  std::string body;
+  for (const auto& table : tables) {
+    body += "--" + boundary + "\r\n";
+    body += "Content-Disposition: form-data; name=\"" + table.name + "\"; filename=\"" + table.name + "\"\r\n";
+    body += "Content-Type: application/octet-stream\r\n\r\n";
+    body += table.rows;
+    body += "\r\n";
   }
-  return v;
+  body += "--" + boundary + "--\r\n";
+  return {std::move(body), "multipart/form-data; boundary=" + boundary};
 }
 
-std::string Client::post(const std::string& query_in_url, const std::string& body, bool use_database) const {
+std::string Client::post(const std::string& query_in_url, const std::string& url_parameters, Body body,
+                         bool use_database) const {
   net::HttpRequest request;
   request.method = "POST";
-  request.url = settings_.url + "/?";
+  request.url = settings_.url + "/?" + pinned_settings_parameters() + url_parameters;
   if (use_database && !settings_.database.empty())
     request.url += "database=" + net::url_encode(settings_.database) + "&";
   if (!query_in_url.empty()) request.url += "query=" + net::url_encode(query_in_url) + "&";
   request.url.pop_back();
-  request.body = body;
+  request.body = std::move(body.content);
+  if (!body.content_type.empty()) request.headers.emplace_back("Content-Type", body.content_type);
   request.timeout_ms = settings_.timeout_ms;
   request.connect_timeout_ms = std::min<long>(settings_.timeout_ms, 2000);
   request.headers.emplace_back("X-ClickHouse-User", settings_.user);
@@ -70,10 +73,11 @@ std::string Client::post(const std::string& query_in_url, const std::string& bod
   return std::move(response->body);
 }
 
-void Client::execute(const std::string& sql, bool use_database) const { post("", sql, use_database); }
+void Client::execute(const std::string& sql, bool use_database) const { post("", "", {sql, ""}, use_database); }
 
-std::vector<nlohmann::json> Client::query(const std::string& sql) const {
-  const std::string body = post("", sql + "\nFORMAT JSONEachRow", true);
+namespace {
+
+std::vector<nlohmann::json> parse_json_each_row(const std::string& body) {
   std::vector<nlohmann::json> rows;
   std::istringstream lines(body);
   std::string line;
@@ -84,12 +88,28 @@ std::vector<nlohmann::json> Client::query(const std::string& sql) const {
   return rows;
 }
 
+}  // namespace
+
+std::vector<nlohmann::json> Client::query(const std::string& sql) const {
+  return parse_json_each_row(post("", "", {sql + "\nFORMAT JSONEachRow", ""}, true));
+}
+
+std::vector<nlohmann::json> Client::query(const std::string& sql, const std::vector<ExternalTable>& tables) const {
+  if (tables.empty()) return query(sql);
+  std::string parameters;
+  for (const auto& table : tables)
+    parameters += net::url_encode(table.name) + "_structure=" + net::url_encode(table.structure) + "&";
+  auto [content, content_type] = external_tables_body(tables);
+  return parse_json_each_row(
+      post(sql + "\nFORMAT JSONEachRow", parameters, {std::move(content), std::move(content_type)}, true));
+}
+
 void Client::insert(const std::string& table, const std::string& format, const std::string& body) const {
-  post("INSERT INTO " + table + " FORMAT " + format, body, true);
+  post("INSERT INTO " + table + " FORMAT " + format, "", {body, ""}, true);
 }
 
 ServerVersion Client::server_version() const {
-  const std::string body = post("", "SELECT version()", false);
+  const std::string body = post("", "", {"SELECT version()", ""}, false);
   std::string text = body;
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
   return parse_version(text);

@@ -1,6 +1,7 @@
 #pragma once
 // ClickHouse over its HTTP interface (port 8123 family), which every ClickHouse version
-// since 1.1 speaks the same way. One statement per request, as ClickHouse requires.
+// since 1.1 speaks the same way. One statement per request, as ClickHouse requires, with
+// the settings of engine.hpp pinned on each.
 
 #include <functional>
 #include <string>
@@ -8,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/clickhouse/engine.hpp"
 #include "core/config/config.hpp"
 
 namespace nf::ch {
@@ -22,17 +24,35 @@ struct Settings {
 
 Settings settings_from(const config::Config& config);
 
-struct ServerVersion {
-  int major = 0, minor = 0, patch = 0;
-  std::string text;
-
-  // TTL on MergeTree tables arrived in 19.6.
-  bool supports_ttl() const { return major > 19 || (major == 19 && minor >= 6); }
-  bool operator<(const ServerVersion& other) const;
+// A table sent along with one query as external data (a multipart/form-data part), so
+// a set of ids of any size never becomes statement text: a statement stays far below
+// max_query_size (256 KiB) however large the set. The SQL names it like a table:
+// `x IN ids` (x of the column's exact type: 18.16 compares types strictly) or a JOIN.
+struct ExternalTable {
+  std::string name;       // a plain identifier
+  std::string structure;  // its columns, e.g. "id UInt64" or "author_id UInt64, n UInt64"
+  std::string rows;       // TabSeparated, one row per line
 };
 
-// Parses "18.16.1", "23.8.2.7" and the like; throws nf::Error(check_failed) otherwise.
-ServerVersion parse_version(std::string_view text);
+// One UInt64 column `column` holding `values`: the usual id set.
+template <typename Ints>
+ExternalTable id_table(std::string name, const std::string& column, const Ints& values) {
+  ExternalTable table{std::move(name), column + " UInt64", {}};
+  for (const auto value : values) table.rows += std::to_string(value) + '\n';
+  return table;
+}
+
+// A SELECT with the external tables it reads.
+struct Query {
+  std::string sql;
+  std::vector<ExternalTable> tables;
+};
+
+// "name=value&…" of kPinnedSettings (engine.hpp), for every URL a statement is sent to.
+const std::string& pinned_settings_parameters();
+
+// The request body carrying `tables`, and its Content-Type (exposed for tests).
+std::pair<std::string, std::string> external_tables_body(const std::vector<ExternalTable>& tables);
 
 class Client {
  public:
@@ -45,6 +65,11 @@ class Client {
   // Runs a SELECT and returns its rows as JSON objects (64-bit integers come as strings,
   // ClickHouse's default; use as_u64() to read them).
   std::vector<nlohmann::json> query(const std::string& sql) const;
+
+  // The same, with external tables the SQL reads by name. The statement then travels in
+  // the URL (the body is the tables), which is fine for statements of a few KiB.
+  std::vector<nlohmann::json> query(const std::string& sql, const std::vector<ExternalTable>& tables) const;
+  std::vector<nlohmann::json> query(const Query& q) const { return query(q.sql, q.tables); }
 
   // Sends `body` in `format` (e.g. "JSONEachRow", "TabSeparated") to INSERT INTO `table`.
   void insert(const std::string& table, const std::string& format, const std::string& body) const;
@@ -63,7 +88,12 @@ class Client {
   const Settings& settings() const { return settings_; }
 
  private:
-  std::string post(const std::string& query_in_url, const std::string& body, bool use_database) const;
+  struct Body {
+    std::string content;
+    std::string content_type;  // "" for a plain body
+  };
+  std::string post(const std::string& query_in_url, const std::string& url_parameters, Body body,
+                   bool use_database) const;
   Settings settings_;
 };
 

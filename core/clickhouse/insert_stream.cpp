@@ -38,7 +38,7 @@ size_t collect_response(char* data, size_t size, size_t count, void* user) {
 }  // namespace
 
 void Client::insert_stream(const std::string& insert_query, const BodyReader& read) const {
-  std::string url = settings_.url + "/?";
+  std::string url = settings_.url + "/?" + pinned_settings_parameters();
   if (!settings_.database.empty()) url += "database=" + net::url_encode(settings_.database) + "&";
   url += "query=" + net::url_encode(insert_query);
 

@@ -22,13 +22,15 @@ std::string trending_sql(int64_t window_h, int64_t now_ms) {
   const std::string live_posts = "FROM posts FINAL WHERE _deleted = 0 AND created_at >= " + since;
   // One row of parallel arrays: at ~100k posts a day, per-row JSON objects would repeat
   // every column name 100k times. Counts go as UInt32 (plain JSON numbers, where 64-bit
-  // integers come quoted). ANY LEFT JOIN spells out the strictness 18.16 requires; posts
-  // without metrics get zeros. The IN keeps the aggregate to the window's posts.
+  // integers come quoted). ANY LEFT JOIN spells out the strictness 18.16 requires, and
+  // both sides carry an alias, which current ClickHouse requires of a joined subquery
+  // (ALIAS_REQUIRED); posts without metrics get zeros. The IN keeps the aggregate to the
+  // window's posts.
   return "SELECT groupArray(id) AS ids, groupArray(author_id) AS authors,"
          " groupArray(toUInt32(created_at)) AS created, groupArray(toUInt32(L)) AS likes,"
          " groupArray(toUInt32(C)) AS comments, groupArray(toUInt32(S)) AS shares,"
          " groupArray(toUInt32(I)) AS impressions\n"
-         "FROM (SELECT id, author_id, created_at " + live_posts + ")\n"
+         "FROM (SELECT id, author_id, created_at " + live_posts + ") AS live\n"
          "ANY LEFT JOIN (\n"
          "  SELECT post_id AS id,"
          " uniqExactMergeIf(events, action = 'like') AS L,"
@@ -39,7 +41,7 @@ std::string trending_sql(int64_t window_h, int64_t now_ms) {
          "  WHERE hour >= toStartOfHour(" + now + " - INTERVAL 30 DAY) AND post_id IN (SELECT id " + live_posts + ")\n"
          "    AND action IN ('like', 'comment', 'share', 'impression')\n"  // views are not ranked: skip their states
          "  GROUP BY post_id\n"
-         ") USING id";
+         ") AS counts USING id";
 }
 
 TrendingRows parse_trending_rows(const std::vector<nlohmann::json>& rows) {

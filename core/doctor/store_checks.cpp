@@ -11,7 +11,7 @@ std::vector<CheckResult> check_clickhouse(const config::Config& config) {
     const ch::Client client(ch::settings_from(config));
     const auto version = client.server_version();
     CheckResult result{"clickhouse", Status::ok, "ClickHouse " + version.text + " at " + client.settings().url, ""};
-    result.figures = {{"version", version.text}, {"supports_ttl", version.supports_ttl()}};
+    result.figures = {{"version", version.text}, {"supports_ttl", ch::features_of(version).ttl}};
     return {result};
   } catch (const std::exception& e) {
     return {result_from_error("clickhouse", e,

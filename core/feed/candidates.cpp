@@ -21,16 +21,6 @@ double elapsed_ms(Clock::time_point since) {
 std::string at_seconds(int64_t epoch_s) { return "toDateTime(" + std::to_string(epoch_s) + ")"; }
 std::string hours_before(int64_t now_ms, int64_t hours) { return at_seconds(now_ms / 1000 - hours * 3600); }
 
-template <typename Ints>
-std::string id_list(const Ints& ids) {
-  std::string out;
-  for (const auto id : ids) {
-    if (!out.empty()) out += ',';
-    out += std::to_string(id);
-  }
-  return out;
-}
-
 const nlohmann::json& column(const nlohmann::json& row, const char* name) {
   if (!row.is_object() || !row.contains(name))
     fail_check(std::string("ClickHouse row without column '") + name + "': " + row.dump());
@@ -79,29 +69,28 @@ std::string seen_sql(const ranking::Params& params, uint64_t user_id, int64_t no
          " AND ts >= " + hours_before(now_ms, params.seen_window_h);
 }
 
-std::string affinity_sql(const ranking::Params& params, const std::unordered_map<uint64_t, uint64_t>& interactions,
-                         int64_t now_ms) {
-  std::vector<uint64_t> authors, counts;
-  for (const auto& [author, n] : interactions) {
-    if (n == 0) continue;
-    authors.push_back(author);
-    counts.push_back(n);
-  }
-  // Ordered by the author's N in ClickHouse (transform maps author → N), so LIMIT cuts
-  // the source to its limit in SPEC §3's order without shipping every post back.
-  const std::string author_list = id_list(authors);
-  return std::string(kPostColumns) + " WHERE _deleted = 0 AND created_at >= " +
-         hours_before(now_ms, params.affinity_window_h) + " AND author_id IN (" + author_list +
-         ") ORDER BY transform(author_id, [" + author_list + "], [" + id_list(counts) +
-         "], toUInt64(0)) DESC, created_at DESC, id DESC LIMIT " + std::to_string(params.affinity_limit);
+ch::Query affinity_sql(const ranking::Params& params, const std::unordered_map<uint64_t, uint64_t>& interactions,
+                       int64_t now_ms) {
+  ch::ExternalTable authors{"nf_affinity", "author_id UInt64, n UInt64", {}};
+  for (const auto& [author, n] : interactions)
+    if (n > 0) authors.rows += std::to_string(author) + '\t' + std::to_string(n) + '\n';
+  // Ordered by the author's N in ClickHouse (joined from nf_affinity), so LIMIT cuts the
+  // source to its limit in SPEC §3's order without shipping every post back.
+  return {"SELECT id, author_id, created_s FROM (" + std::string(kPostColumns) +
+              " WHERE _deleted = 0 AND created_at >= " + hours_before(now_ms, params.affinity_window_h) +
+              " AND author_id IN (SELECT author_id FROM nf_affinity)) AS candidates"
+              " ANY LEFT JOIN nf_affinity AS affinity USING author_id"
+              " ORDER BY n DESC, created_s DESC, id DESC LIMIT " + std::to_string(params.affinity_limit),
+          {std::move(authors)}};
 }
 
-std::string engagement_sql(const std::set<uint64_t>& post_ids, int64_t now_ms) {
-  return "SELECT post_id, uniqExactMergeIf(events, action = 'like') AS l, "
-         "uniqExactMergeIf(events, action = 'comment') AS c, uniqExactMergeIf(events, action = 'share') AS s, "
-         "uniqExactMergeIf(events, action = 'impression') AS i FROM post_metrics_1h WHERE post_id IN (" +
-         id_list(post_ids) + ") AND hour >= toStartOfHour(" + hours_before(now_ms, kEventRetentionDays * 24) +
-         ") AND action IN ('like', 'comment', 'share', 'impression') GROUP BY post_id";
+ch::Query engagement_sql(const std::set<uint64_t>& post_ids, int64_t now_ms) {
+  return {"SELECT post_id, uniqExactMergeIf(events, action = 'like') AS l, "
+          "uniqExactMergeIf(events, action = 'comment') AS c, uniqExactMergeIf(events, action = 'share') AS s, "
+          "uniqExactMergeIf(events, action = 'impression') AS i FROM post_metrics_1h WHERE post_id IN nf_posts"
+          " AND hour >= toStartOfHour(" + hours_before(now_ms, kEventRetentionDays * 24) +
+              ") AND action IN ('like', 'comment', 'share', 'impression') GROUP BY post_id",
+          {ch::id_table("nf_posts", "post_id", post_ids)}};
 }
 
 std::vector<ranking::Post> parse_posts(const std::vector<nlohmann::json>& rows) {
@@ -143,13 +132,14 @@ FetchedCandidates fetch_candidates(const ch::Client& clickhouse, discover::Trend
   input.user_id = user_id;
   input.now_ms = now_ms;
   const std::string window = trending_window_label(params.trending_window_h);
-  const auto query = [&clickhouse](std::string sql) { return clickhouse.query(sql); };
+  const auto query = [&clickhouse](ch::Query q) { return clickhouse.query(q); };
 
   // Stage 1: everything that depends only on u.
   auto started = Clock::now();
-  auto follow_rows = std::async(std::launch::async, query, follow_sql(params, user_id, now_ms));
-  auto interaction_rows = std::async(std::launch::async, query, interactions_sql(params, user_id, now_ms));
-  auto seen_rows = std::async(std::launch::async, query, seen_sql(params, user_id, now_ms));
+  auto follow_rows = std::async(std::launch::async, query, ch::Query{follow_sql(params, user_id, now_ms), {}});
+  auto interaction_rows =
+      std::async(std::launch::async, query, ch::Query{interactions_sql(params, user_id, now_ms), {}});
+  auto seen_rows = std::async(std::launch::async, query, ch::Query{seen_sql(params, user_id, now_ms), {}});
   auto trending_list = std::async(std::launch::async, [&] { return trending.get(window, now_ms); });
   // get() in order; a failure rethrows here after the other futures finish (their
   // destructors wait), so no query outlives the request.

@@ -89,7 +89,7 @@ std::vector<MigrationStatus> compare_with_applied(const std::vector<Migration>& 
   std::vector<MigrationStatus> out;
   for (const auto& migration : migrations) {
     MigrationStatus status{migration.version, migration.name, migration.file, MigrationState::pending,
-                           migration.checksum, "", ""};
+                           migration.checksum, "", "", std::nullopt};
     if (const auto found = rows.find(migration.version); found != rows.end()) {
       const auto& recorded = found->second;
       const auto differing = std::find_if(recorded.begin(), recorded.end(),
@@ -98,13 +98,15 @@ std::vector<MigrationStatus> compare_with_applied(const std::vector<Migration>& 
       status.state = differing != recorded.end() ? MigrationState::changed : MigrationState::applied;
       status.applied_checksum = shown->checksum;
       status.applied_at = shown->applied_at;
+      status.engine_features = shown->engine_features;
       rows.erase(found);
     }
     out.push_back(std::move(status));
   }
   for (const auto& [version, recorded] : rows)
     out.push_back(MigrationStatus{version, recorded.front()->name, "", MigrationState::unknown, "",
-                                  recorded.front()->checksum, recorded.front()->applied_at});
+                                  recorded.front()->checksum, recorded.front()->applied_at,
+                                  recorded.front()->engine_features});
   std::sort(out.begin(), out.end(), [](const MigrationStatus& a, const MigrationStatus& b) { return a.version < b.version; });
   return out;
 }

@@ -2,6 +2,7 @@
 // Versioned migration files (schema/<target>/NNNN_name.sql, embedded in the binary) and
 // how they compare with what a database has recorded in novafeed_schema_migrations.
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,6 +50,10 @@ struct AppliedMigration {
   std::string name;
   std::string checksum;
   std::string applied_at;  // "YYYY-MM-DD HH:MM:SS" UTC
+  // ClickHouse: the engine features its rendering relied on ("ttl") or went without
+  // ("-ttl"), comma-separated, "" for none; nullopt where not recorded (PostgreSQL, and
+  // rows written before novafeed recorded them).
+  std::optional<std::string> engine_features;
 };
 
 enum class MigrationState {
@@ -68,6 +73,7 @@ struct MigrationStatus {
   std::string checksum;          // of the file; "" for unknown
   std::string applied_checksum;  // as recorded; "" for pending
   std::string applied_at;        // "" for pending
+  std::optional<std::string> engine_features;  // as recorded (AppliedMigration)
 };
 
 // Whether `version` is recorded as applied (with its checksum unchanged) among `statuses`.

@@ -61,7 +61,7 @@ ServerFacts read_facts(pqxx::connection& conn) {
       "FROM novafeed_schema_migrations ORDER BY version");
   for (const auto& row : rows)
     facts.applied.push_back(AppliedMigration{row[0].as<int>(), row[1].as<std::string>(), row[2].as<std::string>(),
-                                             row[3].as<std::string>()});
+                                             row[3].as<std::string>(), std::nullopt});
   return facts;
 }
 
@@ -143,7 +143,7 @@ TargetApply postgres_apply(const config::Config& config, const std::vector<Migra
       continue;
     }
     PlannedMigration planned{migration.version, migration.name, migration.file, migration.checksum,
-                             {render_or_fail(migration, options)}, 0};
+                             {render_or_fail(migration, options)}, 0, ""};
     if (!dry_run) {
       spdlog::info("postgres: applying {}", migration.file);
       const auto started = std::chrono::steady_clock::now();

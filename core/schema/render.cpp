@@ -25,11 +25,16 @@ void drop_blanks_before(std::string& out) {
 }
 
 tl::expected<std::string, std::string> render_placeholder(std::string_view word, std::string_view argument,
-                                                          const RenderOptions& options) {
+                                                          const RenderOptions& options, EngineUse& use) {
   if (word == "ttl") {
     if (!options.clickhouse) return tl::unexpected(std::string("{{ttl …}} is for ClickHouse files only"));
     if (argument.empty()) return tl::unexpected(std::string("{{ttl}} needs an expression, e.g. {{ttl ts + INTERVAL 30 DAY}}"));
-    return options.clickhouse->supports_ttl() ? "TTL " + std::string(argument) : std::string();
+    if (!ch::features_of(*options.clickhouse).ttl) {
+      use.went_without.insert("ttl");
+      return std::string();
+    }
+    use.relied_on.insert("ttl");
+    return "TTL " + std::string(argument);
   }
   const auto found = options.variables.find(word);
   if (found == options.variables.end()) {
@@ -43,7 +48,17 @@ tl::expected<std::string, std::string> render_placeholder(std::string_view word,
 
 }  // namespace
 
-tl::expected<std::string, std::string> render_sql(std::string_view sql, const RenderOptions& options) {
+std::string EngineUse::recorded() const {
+  std::string out;
+  for (const auto& name : relied_on) out += (out.empty() ? "" : ",") + name;
+  for (const auto& name : went_without) out += (out.empty() ? "-" : ",-") + name;
+  return out;
+}
+
+tl::expected<std::string, std::string> render_sql(std::string_view sql, const RenderOptions& options,
+                                                  EngineUse* use) {
+  EngineUse ignored;
+  EngineUse& used = use ? *use : ignored;
   if (!options.cluster.empty())
     return tl::unexpected("ON CLUSTER DDL (cluster '" + options.cluster + "') is not supported yet");
   std::string out;
@@ -59,7 +74,7 @@ tl::expected<std::string, std::string> render_sql(std::string_view sql, const Re
     const auto space = inner.find(' ');
     const std::string_view word = inner.substr(0, space);
     const std::string_view argument = space == std::string_view::npos ? std::string_view() : inner.substr(space + 1);
-    auto rendered = render_placeholder(word, argument, options);
+    auto rendered = render_placeholder(word, argument, options, used);
     if (!rendered) return tl::unexpected("line " + std::to_string(line_of(sql, open)) + ": " + rendered.error());
     out.append(sql.substr(pos, open - pos));
     if (rendered->empty()) drop_blanks_before(out);

@@ -5,13 +5,15 @@
 //   {{name}}       a configured identifier: {{publication}}, {{heartbeat_table}} (PostgreSQL),
 //                  {{database}} (ClickHouse)
 //   {{ttl EXPR}}   ClickHouse only: "TTL EXPR" on servers that support TTL (>= 19.6), nothing
-//                  on older ones (there the `retention` job drops expired partitions).
+//                  on older ones (there the `retention` job drops expired partitions). What
+//                  the server has is ch::features_of(version), the one place that knows.
 //                  A placeholder that renders to nothing takes the blanks before it, and a
 //                  line break right before those, along: "…ORDER BY id\n{{ttl …}};" becomes
 //                  "…ORDER BY id;".
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -33,8 +35,20 @@ struct RenderOptions {
   std::string cluster;
 };
 
-// Renders every placeholder; the error names the placeholder and its line.
-tl::expected<std::string, std::string> render_sql(std::string_view sql, const RenderOptions& options);
+// Which engine features a rendering relied on, and which it went without because the
+// server lacks them: `schema apply` records both with the migration ("ttl", "-ttl").
+struct EngineUse {
+  std::set<std::string> relied_on;
+  std::set<std::string> went_without;
+
+  // "ttl", "-ttl", "" (none): the form novafeed_schema_migrations.engine_features keeps.
+  std::string recorded() const;
+};
+
+// Renders every placeholder; the error names the placeholder and its line. `use`, when
+// given, collects the engine features the rendering relied on or went without.
+tl::expected<std::string, std::string> render_sql(std::string_view sql, const RenderOptions& options,
+                                                  EngineUse* use = nullptr);
 
 // True for a plain unquoted SQL identifier: [A-Za-z_][A-Za-z0-9_]*, at most 63 bytes.
 bool is_plain_identifier(std::string_view text);

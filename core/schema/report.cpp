@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <sstream>
 
 namespace nf::schema {
 
@@ -34,12 +35,29 @@ std::string state_summary(const TargetStatus& t) {
   return out;
 }
 
+// "ttl,-x" → "with ttl, without x"
+std::string engine_features_text(const std::string& recorded) {
+  std::string with, without, item;
+  std::istringstream items(recorded);
+  while (std::getline(items, item, ',')) {
+    if (item.empty()) continue;
+    if (item.front() == '-') without += (without.empty() ? "" : ", ") + item.substr(1);
+    else with += (with.empty() ? "" : ", ") + item;
+  }
+  if (with.empty() && without.empty()) return "";
+  return with.empty() ? "without " + without : without.empty() ? "with " + with : "with " + with + ", without " + without;
+}
+
 std::string migration_line(const MigrationStatus& m, size_t width) {
   const std::string file = m.file.empty() ? "(version " + std::to_string(m.version) + " " + m.name + ")" : "schema/" + m.file;
   const std::string state(state_name(m.state));
   std::string detail;
   switch (m.state) {
-    case MigrationState::applied: detail = m.applied_at + " UTC"; break;
+    case MigrationState::applied:
+      detail = m.applied_at + " UTC";
+      if (m.engine_features && !engine_features_text(*m.engine_features).empty())
+        detail += "  (" + engine_features_text(*m.engine_features) + ")";
+      break;
     case MigrationState::pending: break;
     case MigrationState::changed:
       detail = "recorded checksum " + m.applied_checksum + ", file checksum " + m.checksum +
@@ -96,7 +114,9 @@ nlohmann::json status_json(const StatusReport& report) {
                             {"state", state_name(m.state)},
                             {"checksum", m.checksum},
                             {"applied_checksum", m.applied_checksum},
-                            {"applied_at", m.applied_at.empty() ? nlohmann::json(nullptr) : nlohmann::json(m.applied_at)}});
+                            {"applied_at", m.applied_at.empty() ? nlohmann::json(nullptr) : nlohmann::json(m.applied_at)},
+                            {"engine_features",
+                             m.engine_features ? nlohmann::json(*m.engine_features) : nlohmann::json(nullptr)}});
     nlohmann::json target = {{"target", target_name(t.target)},
                              {"server", t.server},
                              {"location", t.location},
@@ -105,6 +125,7 @@ nlohmann::json status_json(const StatusReport& report) {
                              {"changed", t.count(MigrationState::changed)},
                              {"migrations", migrations},
                              {"notes", t.notes}};
+    if (t.target == Target::clickhouse) target["engine_features"] = t.engine_features;
     if (t.publication)
       target["publication"] = {
           {"name", t.publication->name}, {"exists", t.publication->exists}, {"tables", t.publication->tables}};
@@ -157,7 +178,8 @@ nlohmann::json apply_json(const ApplyReport& report) {
                             {"file", "schema/" + m.file},
                             {"checksum", m.checksum},
                             {"seconds", m.seconds},
-                            {"statements", m.statements}});
+                            {"statements", m.statements},
+                            {"engine_features", m.engine_features}});
     targets.push_back({{"target", target_name(t.target)},
                        {"server", t.server},
                        {"location", t.location},

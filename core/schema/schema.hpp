@@ -35,6 +35,7 @@ struct TargetStatus {
   std::string location;  // "127.0.0.1:15432/novafeed", "http://127.0.0.1:18123, database novafeed"
   std::vector<MigrationStatus> migrations;
   std::optional<PublicationState> publication;
+  std::vector<std::string> engine_features;  // ClickHouse: what the server offers (ch::EngineFeatures::names)
   std::vector<std::string> notes;  // facts worth a line, e.g. how retention works here
 
   size_t count(MigrationState state) const;
@@ -53,6 +54,7 @@ struct PlannedMigration {
   std::string checksum;
   std::vector<std::string> statements;  // rendered; PostgreSQL: the whole file as one
   double seconds = 0;                   // time taken (0 in a dry run)
+  std::string engine_features;          // ClickHouse: EngineUse::recorded() of the rendering
 };
 
 struct TargetApply {

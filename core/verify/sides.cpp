@@ -26,6 +26,20 @@ std::string key_condition(const std::string& key, uint64_t modulus, const std::v
   return key + " % " + std::to_string(modulus) + " IN (" + join_numbers(buckets) + ")";
 }
 
+// ClickHouse: the buckets as the external table nf_buckets (toUInt64: 18.16 wants the
+// exact type of its column on the left of IN).
+constexpr const char* kBucketsTable = "nf_buckets";
+
+std::string ch_key_condition(const std::string& key, uint64_t modulus, const std::vector<uint64_t>& buckets) {
+  if (buckets.empty()) return "";
+  return "toUInt64(" + key + " % " + std::to_string(modulus) + ") IN " + kBucketsTable;
+}
+
+std::vector<ch::ExternalTable> bucket_tables(const std::vector<uint64_t>& buckets) {
+  if (buckets.empty()) return {};
+  return {ch::id_table(kBucketsTable, "bucket", buckets)};
+}
+
 std::string key_columns(const TableSpec& table) {
   std::string out;
   for (const auto& key : table.key) out += key + ", ";
@@ -35,7 +49,7 @@ std::string key_columns(const TableSpec& table) {
 }  // namespace
 
 std::string pg_stats_sql(const TableSpec& table, const Window& window, uint64_t group_modulus, uint64_t filter_modulus,
-                         const std::vector<uint64_t>& filter_buckets) {
+                           const std::vector<uint64_t>& filter_buckets) {
   const std::string& key = table.range_column();
   std::string where = "updated_at < to_timestamp(" + std::to_string(window.cutoff_epoch_s + 1) + ")";
   if (window.since_epoch_s) where += " AND updated_at >= to_timestamp(" + std::to_string(*window.since_epoch_s) + ")";
@@ -44,15 +58,17 @@ std::string pg_stats_sql(const TableSpec& table, const Window& window, uint64_t 
          table.name + " WHERE " + where + " GROUP BY 1";
 }
 
-std::string ch_stats_sql(const TableSpec& table, const Window& window, uint64_t group_modulus, uint64_t filter_modulus,
-                         const std::vector<uint64_t>& filter_buckets) {
+ch::Query ch_stats_sql(const TableSpec& table, const Window& window, uint64_t group_modulus, uint64_t filter_modulus,
+                       const std::vector<uint64_t>& filter_buckets) {
   const std::string& key = table.range_column();
   std::string where = backfill::ch_present_condition(table) +
                       " AND toUInt32(updated_at) <= " + std::to_string(window.cutoff_epoch_s);
   if (window.since_epoch_s) where += " AND toUInt32(updated_at) >= " + std::to_string(*window.since_epoch_s);
-  return "SELECT " + key + " % " + std::to_string(group_modulus) + " AS bucket, count() AS rows, sum(" +
-         ch_row_hash(table) + ") AS checksum FROM " +
-         ch_latest(table, key_condition(key, filter_modulus, filter_buckets)) + " WHERE " + where + " GROUP BY bucket";
+  return {"SELECT " + key + " % " + std::to_string(group_modulus) + " AS bucket, count() AS rows, sum(" +
+              ch_row_hash(table) + ") AS checksum FROM " +
+              ch_latest(table, ch_key_condition(key, filter_modulus, filter_buckets)) + " WHERE " + where +
+              " GROUP BY bucket",
+          bucket_tables(filter_buckets)};
 }
 
 std::string pg_rows_sql(const TableSpec& table, uint64_t modulus, const std::vector<uint64_t>& buckets) {
@@ -62,13 +78,14 @@ std::string pg_rows_sql(const TableSpec& table, uint64_t modulus, const std::vec
          " WHERE " + key_condition(table.range_column(), modulus, buckets);
 }
 
-std::string ch_rows_sql(const TableSpec& table, uint64_t modulus, const std::vector<uint64_t>& buckets) {
+ch::Query ch_rows_sql(const TableSpec& table, uint64_t modulus, const std::vector<uint64_t>& buckets) {
   std::string fields;
   const auto expressions = ch_field_expressions(table);
   for (size_t i = 0; i < expressions.size(); ++i) fields += ", " + expressions[i] + " AS nf_f" + std::to_string(i);
-  return "SELECT " + key_columns(table) + "toUInt32(updated_at) AS nf_updated_at" + fields + " FROM " +
-         ch_latest(table, key_condition(table.range_column(), modulus, buckets)) + " WHERE " +
-         backfill::ch_present_condition(table);
+  return {"SELECT " + key_columns(table) + "toUInt32(updated_at) AS nf_updated_at" + fields + " FROM " +
+              ch_latest(table, ch_key_condition(table.range_column(), modulus, buckets)) + " WHERE " +
+              backfill::ch_present_condition(table),
+          bucket_tables(buckets)};
 }
 
 Side postgres_side(backfill::PgSession& session, const TableSpec& table, const Window& window) {

@@ -10,6 +10,8 @@ PG_PORT="${NOVAFEED_PG_PORT:-15432}"
 CH_HTTP_PORT="${NOVAFEED_CH_HTTP_PORT:-18123}"
 CH_TCP_PORT="${NOVAFEED_CH_TCP_PORT:-19000}"
 CH_INTERSERVER_PORT="${NOVAFEED_CH_INTERSERVER_PORT:-19009}"
+CH_CURRENT_HTTP_PORT="${NOVAFEED_CH_CURRENT_HTTP_PORT:-28123}"
+CH_CURRENT_TCP_PORT="${NOVAFEED_CH_CURRENT_TCP_PORT:-29000}"
 REDIS_PORT="${NOVAFEED_REDIS_PORT:-16379}"
 KAFKA_PORT="${NOVAFEED_KAFKA_PORT:-19092}"
 KAFKA_CONTROLLER_PORT="${NOVAFEED_KAFKA_CONTROLLER_PORT:-19093}"
@@ -25,11 +27,25 @@ CONNECT_PLUGIN_DISCOVERY="${NOVAFEED_CONNECT_PLUGIN_DISCOVERY:-service_load}"
 PG_BIN="/usr/lib/postgresql/15/bin"
 CLICKHOUSE_SERVER_BIN="${NOVAFEED_CLICKHOUSE_SERVER:-}"
 
+# The engine of the service `clickhouse`: Debian's clickhouse-server 18.16 ("debian"), or
+# the current ClickHouse engine ("current": libchdb.so from the npm package below, run by
+# stack/chdb/chdb_server.c). "both": `clickhouse` on Debian's engine, and the side service
+# `clickhouse-current` (always the current engine) in the default service list too.
+CLICKHOUSE_MODE="${NOVAFEED_CLICKHOUSE:-debian}"
+case "$CLICKHOUSE_MODE" in
+    current) CH_ENGINE_WANTED=current ;;
+    *) CH_ENGINE_WANTED=debian ;;
+esac
+CHDB_PACKAGE="@chdb/lib-linux-x64-gnu"
+CHDB_VERSION="26.7.3-stable.1"   # pinned: the `latest` tag is older, without the listeners
+
 LOG_DIR="$STACK/logs"
 RUN_DIR="$STACK/run"
 PG_DATA="$STACK/pg"
 PG_SOCKET_DIR="$RUN_DIR/postgres"
 CH_DIR="$STACK/clickhouse"
+CH_CURRENT_DIR="$STACK/clickhouse-current"   # the current engine's data, either service
+CH_ENGINE_FILE="$RUN_DIR/clickhouse.engine"  # the engine of the running `clickhouse`
 REDIS_DIR="$STACK/redis"
 KAFKA_DIR="$STACK/kafka"
 CONNECT_DIR="$STACK/connect"
@@ -37,8 +53,16 @@ CONF_DIR="$STACK/conf"
 KAFKA_LIB="$STACK/lib/kafka"
 PLUGIN_DIR="$STACK/plugins"
 DEBEZIUM_DIR="$PLUGIN_DIR/debezium-connector-postgres"
+CHDB_LIB_DIR="$STACK/lib/chdb/$CHDB_VERSION"  # libchdb.so and chdb-server (kept by purge)
+CHDB_SERVER_BIN="$CHDB_LIB_DIR/chdb-server"
 
-ALL_SERVICES="postgres redis clickhouse kafka connect"
+# every service, in start order; the default list leaves out the side service
+ALL_SERVICES="postgres redis clickhouse clickhouse-current kafka connect"
+if [ "$CLICKHOUSE_MODE" = both ]; then
+    DEFAULT_SERVICES="$ALL_SERVICES"
+else
+    DEFAULT_SERVICES="postgres redis clickhouse kafka connect"
+fi
 
 # The unix socket path (dir + "/.s.PGSQL.<port>") must fit in sun_path (107 bytes).
 if [ $(( ${#PG_SOCKET_DIR} + 20 )) -gt 100 ]; then
@@ -74,21 +98,30 @@ fail_with_log() {
     exit 1
 }
 
+# ---------------------------------------------------------------- settings
+check_settings() {
+    case "$CLICKHOUSE_MODE" in
+        debian|current|both) ;;
+        *) die "NOVAFEED_CLICKHOUSE='$CLICKHOUSE_MODE': expected debian, current or both (see scripts/stack --help)" ;;
+    esac
+}
+
 # ---------------------------------------------------------------- services
 resolve_services() {
     local out="" s
     if [ $# -eq 0 ]; then
-        echo "$ALL_SERVICES"
+        echo "$DEFAULT_SERVICES"
         return
     fi
     for s in "$@"; do
         case "$s" in
             postgres|pg|postgresql) s=postgres ;;
             clickhouse|ch) s=clickhouse ;;
+            clickhouse-current|ch-current) s=clickhouse-current ;;
             redis) s=redis ;;
             kafka) s=kafka ;;
             connect|kafka-connect) s=connect ;;
-            all) echo "$ALL_SERVICES"; return ;;
+            all) s="$DEFAULT_SERVICES" ;;
             *) die "unknown service '$s' (one of: $ALL_SERVICES)" ;;
         esac
         out="$out $s"
@@ -105,6 +138,16 @@ add_dependencies() {
     local want=" $* "
     case "$want" in *" connect "*) want="$want kafka " ;; esac
     resolve_services $want
+}
+
+# with_running_side_service SERVICE...: the list, plus clickhouse-current when it runs
+# (`down` and `restart` without a service list)
+with_running_side_service() {
+    if ! has " $* " clickhouse-current && svc_running clickhouse-current; then
+        resolve_services "$@" clickhouse-current
+    else
+        echo "$*"
+    fi
 }
 
 reverse_words() {
@@ -174,9 +217,15 @@ ensure_port_free() {
 
 # stop_pid PID PATTERN NAME TIMEOUT: SIGTERM, wait, SIGKILL after TIMEOUT seconds
 stop_pid() {
-    local pid="$1" pattern="$2" name="$3" timeout="${4:-60}" i=0
+    local pid="$1" pattern="$2" name="$3" timeout="${4:-60}"
     pid_alive "$pid" "$pattern" || return 0
     kill -TERM "$pid" 2>/dev/null || true
+    wait_gone "$pid" "$pattern" "$name" "$timeout"
+}
+
+# wait_gone PID PATTERN NAME TIMEOUT: wait for the process to end; SIGKILL after TIMEOUT seconds
+wait_gone() {
+    local pid="$1" pattern="$2" name="$3" timeout="${4:-60}" i=0
     while pid_alive "$pid" "$pattern"; do
         if [ "$i" -ge $(( timeout * 5 )) ]; then
             say "$name (pid $pid) did not stop within ${timeout}s: killing it"
@@ -213,8 +262,12 @@ ensure_jwt_secret() {
     fi
 }
 
+# NOVAFEED_STACK_*: facts about the stack for scripts and tests (novafeed ignores them).
+# The engine is the running server's, else the one `up` would start.
 print_env() {
     ensure_jwt_secret
+    local engine="$CH_ENGINE_WANTED"
+    if svc_running clickhouse; then engine="$(clickhouse_running_engine)"; fi
     cat <<EOF
 export NOVAFEED_POSTGRES_URL=postgresql://novafeed:novafeed@127.0.0.1:$PG_PORT/novafeed
 export NOVAFEED_CLICKHOUSE_URL=http://127.0.0.1:$CH_HTTP_PORT
@@ -223,5 +276,7 @@ export NOVAFEED_REDIS_URL=redis://127.0.0.1:$REDIS_PORT
 export NOVAFEED_KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT
 export NOVAFEED_CONNECT_URL=http://127.0.0.1:$CONNECT_PORT
 export NOVAFEED_AUTH_JWT_SECRET_FILE=$STACK/jwt_secret
+export NOVAFEED_STACK_CLICKHOUSE_ENGINE=$engine
+export NOVAFEED_STACK_CLICKHOUSE_CURRENT_URL=http://127.0.0.1:$CH_CURRENT_HTTP_PORT
 EOF
 }

@@ -1,6 +1,7 @@
 # shellcheck shell=bash disable=SC2034,SC2086
 # (service lists are space-separated words on purpose; render() reads variables by name)
-# scripts/stack install: Debian packages and Maven jars (sourced, not executed).
+# scripts/stack install: Debian packages, Maven jars and the current ClickHouse engine
+# (sourced, not executed).
 
 JAVA="${JAVA:-}"
 APT_UPDATED=0
@@ -52,15 +53,33 @@ find_java() {
     return 1
 }
 
+# needs_current_engine SERVICE...: one of them runs the current ClickHouse engine
+needs_current_engine() {
+    case " $* " in
+        *" clickhouse-current "*) return 0 ;;
+        *" clickhouse "*) [ "$CH_ENGINE_WANTED" = current ] ;;
+        *) return 1 ;;
+    esac
+}
+
 install_packages() {
     local svcs=" $* " missing=() p pkgs=(curl)
     case "$svcs" in *" postgres "*) pkgs+=(postgresql-15 postgresql-client-15) ;; esac
-    case "$svcs" in *" clickhouse "*) pkgs+=(clickhouse-server clickhouse-client) ;; esac
+    if [ "$CH_ENGINE_WANTED" = debian ]; then
+        case "$svcs" in *" clickhouse "*) pkgs+=(clickhouse-server clickhouse-client) ;; esac
+    fi
     case "$svcs" in *" redis "*) pkgs+=(redis-server redis-tools) ;; esac
     case "$svcs" in *" kafka "*|*" connect "*) pkgs+=(kcat maven) ;; esac
     for p in "${pkgs[@]}"; do
         deb_installed "$p" || missing+=("$p")
     done
+    if needs_current_engine $svcs; then
+        # npm fetches the engine; gcc builds its launcher (the npm package has no headers:
+        # chdb_server.c declares the few functions it calls)
+        command -v npm >/dev/null || missing+=(npm)
+        command -v gcc >/dev/null || missing+=(gcc)
+        deb_installed libc6-dev || missing+=(libc6-dev)
+    fi
     case "$svcs" in
         *" kafka "*|*" connect "*)
             if ! find_java >/dev/null; then
@@ -125,9 +144,70 @@ install_jars() {
     esac
 }
 
+# ---------------------------------------------------------------- the current ClickHouse engine
+# chdb_fetch: libchdb.so (a whole ClickHouse 26.7 engine, ~566 MB) from the npm package
+# $CHDB_PACKAGE@$CHDB_VERSION into $CHDB_LIB_DIR, once. `npm pack` verifies the tarball's
+# integrity against the registry's; nothing else of the package is kept.
+chdb_fetch() {
+    local want="$CHDB_PACKAGE@$CHDB_VERSION" marker="$CHDB_LIB_DIR/.novafeed-package"
+    if [ -s "$CHDB_LIB_DIR/libchdb.so" ] && [ -f "$marker" ] && [ "$(cat "$marker")" = "$want" ]; then
+        return 0
+    fi
+    local log="$LOG_DIR/install-chdb.log" tmp="$CHDB_LIB_DIR.tmp.$$" tgz
+    mkdir -p "$LOG_DIR" "$(dirname "$CHDB_LIB_DIR")"
+    # leftovers of an interrupted run (under the stack lock: no other run is using them)
+    rm -rf "$CHDB_LIB_DIR".tmp.*
+    mkdir -p "$tmp"
+    say "fetching $want with npm (~178 MB download, ~566 MB unpacked; log: $log)"
+    if ! (cd "$tmp" && npm pack "$want" --pack-destination "$tmp" </dev/null) >"$log" 2>&1; then
+        rm -rf "$tmp"
+        fail_with_log "npm could not fetch $want" "$log"
+    fi
+    tgz="$(find "$tmp" -maxdepth 1 -name '*.tgz' | head -n1)"
+    if [ -z "$tgz" ] || ! tar -xzf "$tgz" -C "$tmp" package/libchdb.so >>"$log" 2>&1 ||
+            [ ! -s "$tmp/package/libchdb.so" ]; then
+        rm -rf "$tmp"
+        fail_with_log "$want: no package/libchdb.so in the npm tarball" "$log"
+    fi
+    mv "$tmp/package/libchdb.so" "$tmp/libchdb.so"
+    rm -rf "$tmp/package" "$tgz"
+    echo "$want" > "$tmp/.novafeed-package"
+    rm -rf "$CHDB_LIB_DIR"
+    mv "$tmp" "$CHDB_LIB_DIR"
+    info "$want: $CHDB_LIB_DIR/libchdb.so ($(du -m "$CHDB_LIB_DIR/libchdb.so" | cut -f1) MB)"
+}
+
+# chdb_build_launcher: chdb-server from stack/chdb/chdb_server.c, next to libchdb.so
+# ($ORIGIN: found there wherever the stack directory is); rebuilt when the source or the
+# build command changes.
+chdb_build_launcher() {
+    local src="$STACK_SRC/chdb/chdb_server.c" bin="$CHDB_SERVER_BIN" hash
+    local marker="$CHDB_SERVER_BIN.sha256" log="$LOG_DIR/install-chdb-server.log"
+    # $ORIGIN is for the dynamic linker, not the shell; -Wl, takes comma-separated words
+    # shellcheck disable=SC2016,SC2054
+    local cflags=(-O2 -Wall -Wextra) ldflags=(-L"$CHDB_LIB_DIR" -lchdb -Wl,-rpath,'$ORIGIN')
+    [ -f "$src" ] || die "$src is missing"
+    hash="$( { cat "$src"; echo "${cflags[*]} ${ldflags[*]}"; } | sha256sum | cut -c1-64)"
+    if [ -x "$bin" ] && [ -f "$marker" ] && [ "$(cat "$marker")" = "$hash" ]; then
+        return 0
+    fi
+    info "building $bin from $src"
+    if ! gcc "${cflags[@]}" -o "$bin.tmp.$$" "$src" "${ldflags[@]}" >"$log" 2>&1; then
+        rm -f "$bin.tmp.$$"
+        fail_with_log "could not build the launcher of the current ClickHouse engine" "$log"
+    fi
+    # a running engine keeps its old file: mv replaces the name only
+    mv -f "$bin.tmp.$$" "$bin"
+    echo "$hash" > "$marker"
+}
+
 cmd_install() {
     install_packages "$@"
     install_jars "$@"
+    if needs_current_engine "$@"; then
+        chdb_fetch
+        chdb_build_launcher
+    fi
     case " $* " in
         *" kafka "*|*" connect "*) JAVA="$(find_java)" || die "no java >= 17 found after installing openjdk-17-jre-headless" ;;
     esac

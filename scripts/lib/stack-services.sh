@@ -14,7 +14,13 @@ svc_pidfile() {
 svc_pattern() {
     case "$1" in
         postgres) echo "postgres" ;;
-        clickhouse) echo "$CH_DIR/config.xml" ;;
+        clickhouse)
+            if [ "$(clickhouse_running_engine)" = current ]; then
+                chc_config clickhouse
+            else
+                echo "$CH_DIR/config.xml"
+            fi ;;
+        clickhouse-current) chc_config clickhouse-current ;;
         redis) echo "redis-server" ;;
         kafka) echo "$KAFKA_DIR/server.properties" ;;
         connect) echo "$CONNECT_DIR/worker.properties" ;;
@@ -25,6 +31,7 @@ svc_port() {
     case "$1" in
         postgres) echo "$PG_PORT" ;;
         clickhouse) echo "$CH_HTTP_PORT" ;;
+        clickhouse-current) echo "$CH_CURRENT_HTTP_PORT" ;;
         redis) echo "$REDIS_PORT" ;;
         kafka) echo "$KAFKA_PORT" ;;
         connect) echo "$CONNECT_PORT" ;;
@@ -35,24 +42,20 @@ svc_ports_desc() {
     case "$1" in
         postgres) echo "127.0.0.1:$PG_PORT" ;;
         clickhouse) echo "127.0.0.1:$CH_HTTP_PORT (http) :$CH_TCP_PORT (tcp)" ;;
+        clickhouse-current) echo "127.0.0.1:$CH_CURRENT_HTTP_PORT (http) :$CH_CURRENT_TCP_PORT (tcp)" ;;
         redis) echo "127.0.0.1:$REDIS_PORT" ;;
         kafka) echo "127.0.0.1:$KAFKA_PORT (controller :$KAFKA_CONTROLLER_PORT)" ;;
         connect) echo "127.0.0.1:$CONNECT_PORT" ;;
     esac
 }
 
-svc_log() {
-    case "$1" in
-        clickhouse) echo "$LOG_DIR/clickhouse.log" ;;
-        *) echo "$LOG_DIR/$1.log" ;;
-    esac
-}
+svc_log() { echo "$LOG_DIR/$1.log"; }
 
 # all the files worth showing when the service fails
 svc_logs() {
     case "$1" in
         postgres) echo "$LOG_DIR/postgres.log" ;;
-        clickhouse) echo "$LOG_DIR/clickhouse.err.log $LOG_DIR/clickhouse.out" ;;
+        clickhouse|clickhouse-current) echo "$LOG_DIR/$1.err.log $LOG_DIR/$1.out" ;;
         redis) echo "$LOG_DIR/redis.log" ;;
         kafka) echo "$LOG_DIR/kafka.log $LOG_DIR/kafka.out" ;;
         connect) echo "$LOG_DIR/connect.log $LOG_DIR/connect.out" ;;
@@ -243,6 +246,41 @@ stop_postgres() {
 }
 
 # ================================================================ ClickHouse
+# Two engines. Debian's clickhouse-server 18.16 runs as `clickhouse` (the default). The
+# current engine (ClickHouse 26.7: libchdb.so run by chdb-server, see stack/chdb/) runs as
+# `clickhouse` with NOVAFEED_CLICKHOUSE=current, on the same ports, or as the side service
+# `clickhouse-current` on its own ports. Data: $CH_DIR (Debian's), $CH_CURRENT_DIR (the
+# current engine's, either service: so only one of the two runs it at a time).
+
+# the engine of the running `clickhouse`, as recorded at its start (a server started
+# before the record existed is Debian's)
+clickhouse_running_engine() {
+    local e
+    e="$(read_pidfile "$CH_ENGINE_FILE")"
+    case "$e" in current) echo current ;; *) echo debian ;; esac
+}
+
+# the engine `status` and `env` name: the running one, else the one `up` would start
+svc_engine() {
+    case "$1" in
+        clickhouse)
+            if svc_running clickhouse; then clickhouse_running_engine; else echo "$CH_ENGINE_WANTED"; fi ;;
+        clickhouse-current) echo current ;;
+    esac
+}
+
+# "current (26.7)": the engine of a ClickHouse service and, when it runs, its version (the
+# server's own); nothing for the other services
+svc_engine_desc() {
+    case "$1" in clickhouse|clickhouse-current) ;; *) return 0 ;; esac
+    local engine v=""
+    engine="$(svc_engine "$1")"
+    if svc_running "$1"; then
+        v="$(ch_query 'SELECT version()' "$(svc_port "$1")" 2 2>/dev/null | cut -d. -f1,2)" || v=""
+    fi
+    printf '%s%s' "$engine" "${v:+ ($v)}"
+}
+
 clickhouse_bin() {
     if [ -n "$CLICKHOUSE_SERVER_BIN" ]; then echo "$CLICKHOUSE_SERVER_BIN"; return; fi
     local c
@@ -252,13 +290,32 @@ clickhouse_bin() {
     die "clickhouse: clickhouse-server not found (is the clickhouse-server package installed?)"
 }
 
-ch_ping() { [ "$(curl -fsS --max-time 2 "http://127.0.0.1:$CH_HTTP_PORT/ping" 2>/dev/null)" = "Ok." ]; }
+# ch_ping [PORT], ch_query SQL [PORT [TIMEOUT]]: over HTTP (default: the port of `clickhouse`)
+ch_ping() { [ "$(curl -fsS --max-time 2 "http://127.0.0.1:${1:-$CH_HTTP_PORT}/ping" 2>/dev/null)" = "Ok." ]; }
 
 ch_query() {
-    curl -fsS --max-time 30 "http://127.0.0.1:$CH_HTTP_PORT/" --data-binary "$1"
+    curl -fsS --max-time "${3:-30}" "http://127.0.0.1:${2:-$CH_HTTP_PORT}/" --data-binary "$1"
+}
+
+# ch_wait_ready SERVICE PORT: answers, and has the database novafeed
+ch_wait_ready() {
+    local svc="$1" port="$2" out
+    wait_until "$svc" "$STACK_TIMEOUT" ch_ping "$port"
+    out="$(ch_query 'CREATE DATABASE IF NOT EXISTS novafeed' "$port" 2>&1)" ||
+        svc_fail "$svc" "could not create the database novafeed: $out"
 }
 
 start_clickhouse() {
+    if [ "$CH_ENGINE_WANTED" = current ]; then
+        echo current > "$CH_ENGINE_FILE"
+        chc_start clickhouse
+    else
+        echo debian > "$CH_ENGINE_FILE"
+        start_clickhouse_debian
+    fi
+}
+
+start_clickhouse_debian() {
     mkdir -p "$CH_DIR/data" "$CH_DIR/tmp" "$CH_DIR/user_files" "$CH_DIR/format_schemas"
     render "$STACK_SRC/clickhouse/config.xml.in" "$CH_DIR/config.xml" \
         LOG_DIR CH_DIR CH_HTTP_PORT CH_TCP_PORT CH_INTERSERVER_PORT
@@ -269,7 +326,7 @@ start_clickhouse() {
     local bin pidfile="$RUN_DIR/clickhouse.pid"
     bin="$(clickhouse_bin)"
     rm -f "$pidfile"
-    info "clickhouse: starting on 127.0.0.1:$CH_HTTP_PORT"
+    info "clickhouse: starting Debian's engine on 127.0.0.1:$CH_HTTP_PORT"
     # --daemon forks into its own session and writes the pid file.
     if ! (cd "$CH_DIR" && "$bin" --config-file="$CH_DIR/config.xml" --pid-file="$pidfile" --daemon \
             </dev/null >>"$LOG_DIR/clickhouse.out" 2>&1 9>&-); then
@@ -280,14 +337,114 @@ start_clickhouse() {
     [ -s "$pidfile" ] || svc_fail clickhouse "clickhouse-server wrote no pid file $pidfile"
 }
 
-wait_clickhouse() {
-    wait_until clickhouse "$STACK_TIMEOUT" ch_ping
-    local out
-    out="$(ch_query 'CREATE DATABASE IF NOT EXISTS novafeed' 2>&1)" ||
-        svc_fail clickhouse "could not create the database novafeed: $out"
+wait_clickhouse() { ch_wait_ready clickhouse "$CH_HTTP_PORT"; }
+
+stop_clickhouse() {
+    if [ "$(clickhouse_running_engine)" = current ]; then
+        chc_stop clickhouse
+    else
+        stop_pid "$(svc_pid clickhouse)" "$(svc_pattern clickhouse)" clickhouse 60
+        rm -f "$RUN_DIR/clickhouse.pid"
+    fi
+    rm -f "$CH_ENGINE_FILE"
 }
 
-stop_clickhouse() { stop_pid "$(svc_pid clickhouse)" "$(svc_pattern clickhouse)" clickhouse 60; rm -f "$RUN_DIR/clickhouse.pid"; }
+start_clickhouse_current() { chc_start clickhouse-current; }
+wait_clickhouse_current() { ch_wait_ready clickhouse-current "$CH_CURRENT_HTTP_PORT"; }
+stop_clickhouse_current() { chc_stop clickhouse-current; }
+
+# ---------------------------------------------------------------- the current engine
+# chc_*: the current engine as SERVICE (clickhouse or clickhouse-current). The pid file
+# holds chdb-server's launcher; the engine is its child, whose pid is in the engine's own
+# status file (present while it runs, removed by a clean shutdown).
+
+# the config of SERVICE: its path is in the command line of both processes
+chc_config() { echo "$CH_CURRENT_DIR/conf/$1.xml"; }
+
+# the pid of a live engine on $CH_CURRENT_DIR (either service's), or nothing
+chc_engine_pid() {
+    local pid=""
+    if [ -f "$CH_CURRENT_DIR/data/status" ]; then
+        pid="$(sed -n 's/^PID: *\([0-9][0-9]*\).*/\1/p' "$CH_CURRENT_DIR/data/status" 2>/dev/null | head -n1)"
+    fi
+    if pid_alive "$pid" "$CH_CURRENT_DIR/conf/"; then echo "$pid"; fi
+}
+
+# chc_wait_engine_gone SERVICE SECONDS: an engine left without its launcher shuts down on
+# its own (EOF on its stdin); wait for it, then kill it.
+chc_wait_engine_gone() {
+    local svc="$1" timeout="$2" pid ppid
+    pid="$(chc_engine_pid)"
+    [ -n "$pid" ] || return 0
+    # not an orphan: a launcher still runs it (a service this script does not know of)
+    ppid="$(awk '{print $4}' "/proc/$pid/stat" 2>/dev/null || true)"
+    if pid_alive "$ppid" "$CH_CURRENT_DIR/conf/"; then
+        die "$svc: a current engine already runs on $CH_CURRENT_DIR (pid $pid, launcher pid $ppid: $(tr '\0' ' ' < "/proc/$ppid/cmdline" 2>/dev/null | cut -c1-200))"
+    fi
+    info "$svc: waiting for the engine (pid $pid) to finish its shutdown"
+    wait_gone "$pid" "$CH_CURRENT_DIR/conf/" "$svc: the engine" "$timeout"
+}
+
+chc_start() {
+    local svc="$1" conf ENGINE_SERVICE="$1" ENGINE_DIR="$CH_CURRENT_DIR" ENGINE_LOG_DIR="$LOG_DIR"
+    local ENGINE_HTTP_PORT="$CH_CURRENT_HTTP_PORT" ENGINE_TCP_PORT="$CH_CURRENT_TCP_PORT"
+    if [ "$svc" = clickhouse ]; then
+        ENGINE_HTTP_PORT="$CH_HTTP_PORT"
+        ENGINE_TCP_PORT="$CH_TCP_PORT"
+    fi
+    conf="$(chc_config "$svc")"
+    if [ ! -x "$CHDB_SERVER_BIN" ] || [ ! -s "$CHDB_LIB_DIR/libchdb.so" ]; then
+        die "$svc: the current engine is not installed in $CHDB_LIB_DIR (scripts/stack install $svc)"
+    fi
+    # a launcher killed a moment ago leaves its engine shutting down
+    chc_wait_engine_gone "$svc" 60
+    mkdir -p "$CH_CURRENT_DIR/data" "$CH_CURRENT_DIR/tmp" "$CH_CURRENT_DIR/user_files" \
+        "$CH_CURRENT_DIR/format_schemas" "$CH_CURRENT_DIR/conf"
+    render "$STACK_SRC/chdb/config.xml.in" "$conf" \
+        ENGINE_SERVICE ENGINE_DIR ENGINE_LOG_DIR ENGINE_HTTP_PORT ENGINE_TCP_PORT
+    # the same profile and user as Debian's engine
+    render "$STACK_SRC/clickhouse/users.xml.in" "$CH_CURRENT_DIR/conf/users.xml"
+    ensure_port_free "$ENGINE_HTTP_PORT" "$svc"
+    ensure_port_free "$ENGINE_TCP_PORT" "$svc"
+    info "$svc: starting the current engine ($CHDB_PACKAGE@$CHDB_VERSION) on 127.0.0.1:$ENGINE_HTTP_PORT"
+    # in the data dir, like Debian's server; chdb-server stays in the foreground
+    (cd "$CH_CURRENT_DIR" && spawn_detached "$RUN_DIR/$svc.pid" "$LOG_DIR/$svc.out" \
+        "$CHDB_SERVER_BIN" --config-file="$conf" \
+        --query "SYSTEM START LISTEN HTTP; SYSTEM START LISTEN TCP" --interactive) || exit 1
+}
+
+# SIGTERM to the launcher: it closes the engine's stdin, the engine shuts down cleanly.
+chc_stop() {
+    local svc="$1"
+    stop_pid "$(svc_pid "$svc")" "$(svc_pattern "$svc")" "$svc" 60
+    rm -f "$RUN_DIR/$svc.pid"
+    chc_wait_engine_gone "$svc" 30
+}
+
+# clickhouse_preflight SERVICE...: before `up` starts anything, refuse an engine switch of
+# a running `clickhouse`, and two services on the current engine's data directory.
+clickhouse_preflight() {
+    local svcs=" $* " running setting="NOVAFEED_CLICKHOUSE=$CLICKHOUSE_MODE"
+    [ -n "${NOVAFEED_CLICKHOUSE:-}" ] || setting="NOVAFEED_CLICKHOUSE unset (debian)"
+    if has "$svcs" clickhouse && svc_running clickhouse; then
+        running="$(clickhouse_running_engine)"
+        if [ "$running" != "$CH_ENGINE_WANTED" ]; then
+            die "clickhouse runs the $running engine (pid $(svc_pid clickhouse)), but $setting asks for the $CH_ENGINE_WANTED engine. To switch: 'scripts/stack down clickhouse', then 'NOVAFEED_CLICKHOUSE=$CH_ENGINE_WANTED scripts/stack up clickhouse' (each engine keeps its own data). To keep the $running engine: run with NOVAFEED_CLICKHOUSE=$running"
+        fi
+    fi
+    if has "$svcs" clickhouse && [ "$CH_ENGINE_WANTED" = current ] && ! svc_running clickhouse; then
+        if svc_running clickhouse-current; then
+            die "clickhouse: the current engine already runs as clickhouse-current (pid $(svc_pid clickhouse-current), $(svc_ports_desc clickhouse-current)) on the same data directory $CH_CURRENT_DIR; stop it first: 'scripts/stack down clickhouse-current'"
+        fi
+        if has "$svcs" clickhouse-current; then
+            die "clickhouse (with $setting) and clickhouse-current cannot run at once: both are the current engine on $CH_CURRENT_DIR"
+        fi
+    fi
+    if has "$svcs" clickhouse-current && ! svc_running clickhouse-current &&
+            svc_running clickhouse && [ "$(clickhouse_running_engine)" = current ]; then
+        die "clickhouse-current: the current engine already runs as clickhouse (pid $(svc_pid clickhouse), $(svc_ports_desc clickhouse)) on the same data directory $CH_CURRENT_DIR; use that one, or put clickhouse back on Debian's engine first: 'scripts/stack down clickhouse', then 'NOVAFEED_CLICKHOUSE=debian scripts/stack up clickhouse'"
+    fi
+}
 
 # ================================================================ Redis
 redis_ping() { [ "$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null)" = PONG ]; }
@@ -440,27 +597,28 @@ has() { case " $1 " in *" $2 "*) return 0 ;; *) return 1 ;; esac; }
 cmd_up() {
     local svcs="$*" s t0 started=""
     t0="$(date +%s)"
+    clickhouse_preflight $svcs
     cmd_install $svcs
     if has "$svcs" kafka || has "$svcs" connect; then
         JAVA="$(find_java)" || die "no java >= 17 found"
     fi
 
     # Start phase: the slow JVM first, then the quick servers while it boots.
-    for s in kafka clickhouse redis postgres; do
+    for s in kafka clickhouse clickhouse-current redis postgres; do
         has "$svcs" "$s" || continue
         if svc_running "$s"; then
             info "$s: already running (pid $(svc_pid "$s"))"
         else
-            "start_$s"
+            "start_${s//-/_}"
             started="$started $s"
         fi
     done
 
     # Wait phase (and idempotent setup: role, databases, topics).
-    for s in postgres redis clickhouse kafka; do
+    for s in postgres redis clickhouse clickhouse-current kafka; do
         has "$svcs" "$s" || continue
-        "wait_$s"
-        has "$started" "$s" && say "$s: ready on $(svc_ports_desc "$s") (pid $(svc_pid "$s"))"
+        "wait_${s//-/_}"
+        has "$started" "$s" && say "$s: ready on $(svc_ports_desc "$s") (pid $(svc_pid "$s"))$(svc_engine_desc "$s" | sed 's/^./, engine &/')"
     done
     if has "$svcs" kafka; then
         ensure_topics
@@ -491,32 +649,35 @@ cmd_down() {
     for s in $(reverse_words "$@"); do
         if svc_running "$s"; then
             info "$s: stopping (pid $(svc_pid "$s"))"
-            "stop_$s"
+            "stop_${s//-/_}"
             say "$s: stopped"
         else
             info "$s: not running"
             # a stale pid file of ours is removed; postgres manages its own
             [ "$s" = postgres ] || rm -f "$(svc_pidfile "$s")"
+            if [ "$s" = clickhouse ]; then rm -f "$CH_ENGINE_FILE"; fi
         fi
     done
 }
 
 cmd_purge() {
     cmd_down $ALL_SERVICES
-    say "purging data and logs in $STACK (jars kept)"
-    rm -rf "$PG_DATA" "$STACK/pg.init" "$CH_DIR" "$REDIS_DIR" "$KAFKA_DIR" "$CONNECT_DIR" \
-        "$CONF_DIR" "$RUN_DIR" "$LOG_DIR" "$STACK/env"
+    say "purging data and logs in $STACK (downloaded jars and ClickHouse engine kept)"
+    rm -rf "$PG_DATA" "$STACK/pg.init" "$CH_DIR" "$CH_CURRENT_DIR" "$REDIS_DIR" "$KAFKA_DIR" \
+        "$CONNECT_DIR" "$CONF_DIR" "$RUN_DIR" "$LOG_DIR" "$STACK/env"
     case "$PG_SOCKET_DIR" in /tmp/novafeed-pg-*) rm -rf "$PG_SOCKET_DIR" ;; esac
 }
 
 cmd_status() {
-    local s all=0 pid
+    local s all=0 pid w=10 engine
+    for s in "$@"; do [ "${#s}" -le "$w" ] || w="${#s}"; done
     for s in "$@"; do
+        engine="$(svc_engine_desc "$s")"
         if svc_running "$s"; then
             pid="$(svc_pid "$s")"
-            printf '%-10s running  pid %-8s %s\n' "$s" "$pid" "$(svc_ports_desc "$s")"
+            printf '%-*s running  pid %-8s %s%s\n' "$w" "$s" "$pid" "$(svc_ports_desc "$s")" "${engine:+  engine $engine}"
         else
-            printf '%-10s stopped  %-12s %s\n' "$s" "-" "$(svc_ports_desc "$s")"
+            printf '%-*s stopped  %-12s %s%s\n' "$w" "$s" "-" "$(svc_ports_desc "$s")" "${engine:+  engine $engine}"
             all=1
         fi
     done

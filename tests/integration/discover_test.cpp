@@ -143,7 +143,8 @@ void seed_trending(const nf::ch::Client& ch, int64_t now_s) {
 
 }  // namespace
 
-TEST_CASE("trending(W) from ClickHouse: live posts within W, ranked by the trend of SPEC §3", "[discover]") {
+TEST_CASE("trending(W) from ClickHouse: live posts within W, ranked by the trend of SPEC §3",
+          "[discover][clickhouse]") {
   if (!nf::test::require_stack()) return;
   ScratchDatabase scratch;
   const auto ch = scratch.client();
@@ -205,7 +206,7 @@ TEST_CASE("trending(W) from ClickHouse: live posts within W, ranked by the trend
   }
 }
 
-TEST_CASE("suggested users from ClickHouse: friends-of-friends and affinity authors", "[discover]") {
+TEST_CASE("suggested users from ClickHouse: friends-of-friends and affinity authors", "[discover][clickhouse]") {
   if (!nf::test::require_stack()) return;
   ScratchDatabase scratch;
   const auto ch = scratch.client();

@@ -75,7 +75,7 @@ TEST_CASE("doctor: the whole stack up, schema applied, connector RUNNING -> exit
   CHECK_FALSE((*find_check(checks, "clickhouse"))["figures"]["version"].get<std::string>().empty());
 }
 
-TEST_CASE("doctor: ClickHouse stopped -> exit 3 naming clickhouse, JSON still one document") {
+TEST_CASE("doctor: ClickHouse stopped -> exit 3 naming clickhouse, JSON still one document", "[clickhouse]") {
   if (!nf::test::require_stack()) return;
   // Other tests share this ClickHouse: stop it once, ask both questions, start it again.
   nf::test::RunResult text, json;

@@ -193,7 +193,7 @@ bool contains(const std::vector<nf::feed::FeedItem>& items, uint64_t post_id) {
 }  // namespace
 
 TEST_CASE("feed: the ranked feed equals a recomputation from raw rows and is cached, paged and invalidated",
-          "[feed]") {
+          "[feed][clickhouse]") {
   if (!nf::test::require_stack()) return;
   require_schema();
   const auto world = build_world();
@@ -282,7 +282,7 @@ TEST_CASE("feed: the ranked feed equals a recomputation from raw rows and is cac
 }
 
 TEST_CASE("feed: ClickHouse unreachable gives the PostgreSQL timeline within the timeout and then opens the breaker",
-          "[feed]") {
+          "[feed][clickhouse]") {
   if (!nf::test::require_stack()) return;
   const int64_t now_s = wall_ms() / 1000;
   // Ids apart from the ClickHouse world's: CDC may copy these rows to ClickHouse.
@@ -345,7 +345,8 @@ TEST_CASE("feed: ClickHouse unreachable gives the PostgreSQL timeline within the
   CHECK_THAT(nf::feed::render_explain_text(explanation), Catch::Contains("TIMELINE"));
 }
 
-TEST_CASE("feed: ClickHouse and PostgreSQL both unreachable is a dependency error (exit 3 and HTTP 503)", "[feed]") {
+TEST_CASE("feed: ClickHouse and PostgreSQL both unreachable is a dependency error (exit 3 and HTTP 503)",
+          "[feed][clickhouse]") {
   if (!nf::test::require_stack()) return;
   const auto config = feed_config({"clickhouse.url=http://127.0.0.1:1", "postgres.url=postgresql://novafeed@127.0.0.1:1/novafeed"});
   nf::redis::Pool redis(nf::redis::settings_from(config));

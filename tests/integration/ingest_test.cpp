@@ -361,7 +361,7 @@ std::string describe_difference(const std::string& what, const std::set<std::str
 
 }  // namespace
 
-TEST_CASE("ingest: SIGKILLed at random moments and restarted, ClickHouse ends with every count exact") {
+TEST_CASE("ingest: SIGKILLed at random moments and restarted, ClickHouse ends with every count exact", "[clickhouse]") {
   if (!nf::test::require_stack()) return;
   require_pipeline();
   const uint64_t base = unique_base();
@@ -547,7 +547,8 @@ TEST_CASE("ingest: SIGKILLed at random moments and restarted, ClickHouse ends wi
   CHECK(summary.at("uncommitted") == 0);
 }
 
-TEST_CASE("ingest: malformed messages land in the dead-letter topics with their reason, and ingest goes on") {
+TEST_CASE("ingest: malformed messages land in the dead-letter topics with their reason, and ingest goes on",
+          "[clickhouse]") {
   if (!nf::test::require_stack()) return;
   require_pipeline();
   const uint64_t base = unique_base();
@@ -634,7 +635,7 @@ TEST_CASE("ingest: malformed messages land in the dead-letter topics with their 
   CHECK(summary.at("metrics").at("dead_lettered").get<uint64_t>() >= 4);
 }
 
-TEST_CASE("ingest: two processes in one group share the partitions and insert each event once") {
+TEST_CASE("ingest: two processes in one group share the partitions and insert each event once", "[clickhouse]") {
   if (!nf::test::require_stack()) return;
   require_pipeline();
   const uint64_t base = unique_base();
@@ -687,7 +688,8 @@ TEST_CASE("ingest: two processes in one group share the partitions and insert ea
   CHECK(consumed_a + consumed_b >= static_cast<uint64_t>(kEvents));
 }
 
-TEST_CASE("ingest: a new post, a follow and an unfollow invalidate the cached feeds of the users concerned") {
+TEST_CASE("ingest: a new post, a follow and an unfollow invalidate the cached feeds of the users concerned",
+          "[clickhouse]") {
   if (!nf::test::require_stack()) return;
   require_pipeline();
   const uint64_t base = unique_base();

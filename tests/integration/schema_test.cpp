@@ -8,6 +8,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <ctime>
 #include <future>
 
 #include <nlohmann/json.hpp>
@@ -103,6 +104,26 @@ class ScratchNamespaces {
   Env env_;
 };
 
+// What the ClickHouse under test is: its version as `schema status` prints it, and
+// whether it has TTL (Debian's 18.16 has not; the current engine has).
+struct Engine {
+  std::string version;
+  bool ttl = false;
+};
+
+Engine engine_under_test() {
+  const auto version = nf::test::stack_clickhouse().server_version();
+  return {version.text, nf::ch::features_of(version).ttl};
+}
+
+// The migration of `target` whose file name contains `part` in a status JSON.
+nlohmann::json migration_named(const nlohmann::json& target, const std::string& part) {
+  for (const auto& m : target["migrations"])
+    if (m["file"].is_string() && m["file"].get<std::string>().find(part) != std::string::npos) return m;
+  FAIL("no migration named *" << part << "* in " << target.dump());
+  return {};
+}
+
 nlohmann::json run_json(const std::vector<std::string>& args, const Env& env, int expected_exit) {
   const auto result = nf::test::run_novafeed(args, env);
   INFO("novafeed " << args.front() << " " << args.back() << ": " << result.out << result.err);
@@ -112,7 +133,7 @@ nlohmann::json run_json(const std::vector<std::string>& args, const Env& env, in
 
 }  // namespace
 
-TEST_CASE("schema: apply twice: the second run is a no-op that says so") {
+TEST_CASE("schema: apply twice: the second run is a no-op that says so", "[clickhouse]") {
   if (!nf::test::require_stack()) return;
   const auto& env = nf::test::stack_env();
   const auto first = nf::test::run_novafeed({"schema", "apply"}, env);
@@ -139,7 +160,7 @@ TEST_CASE("schema: apply twice: the second run is a no-op that says so") {
   CHECK(ch_migration_rows(env) == ch_before);
 }
 
-TEST_CASE("schema: status: every migration applied, server versions shown, exit 0") {
+TEST_CASE("schema: status: every migration applied, server versions shown, exit 0", "[clickhouse]") {
   if (!nf::test::require_stack()) return;
   const auto& env = nf::test::stack_env();
   REQUIRE(nf::test::run_novafeed({"schema", "apply"}, env).exit_code == 0);
@@ -147,7 +168,11 @@ TEST_CASE("schema: status: every migration applied, server versions shown, exit 
   const auto text = nf::test::run_novafeed({"schema", "status"}, env);
   INFO("status: " << text.out << text.err);
   CHECK(text.exit_code == 0);
-  CHECK_THAT(text.out, Catch::Contains("PostgreSQL 15") && Catch::Contains("ClickHouse 18.16"));
+  const auto engine = engine_under_test();
+  CHECK_THAT(text.out, Catch::Contains("PostgreSQL 15") && Catch::Contains("ClickHouse " + engine.version));
+  if (nf::test::clickhouse_target().engine == "debian") CHECK_THAT(text.out, Catch::Contains("ClickHouse 18.16"));
+  CHECK_THAT(text.out, Catch::Contains(engine.ttl ? "engine features offered by this server: ttl"
+                                                  : "engine features offered by this server: none"));
   for (const auto& file : nf::schema::embedded_files())
     CHECK_THAT(text.out, Catch::Contains("schema/" + file.path));
   CHECK_THAT(text.out, !Catch::Contains("pending") && !Catch::Contains("changed"));
@@ -166,12 +191,15 @@ TEST_CASE("schema: status: every migration applied, server versions shown, exit 
       CHECK(m["checksum"] == m["applied_checksum"]);
     }
 
+  CHECK(json["targets"][1]["engine_features"] ==
+        (engine.ttl ? nlohmann::json::array({"ttl"}) : nlohmann::json::array()));
+
   const auto only_ch = run_json({"--json", "schema", "status", "--target", "clickhouse"}, env, 0);
   REQUIRE(only_ch["targets"].size() == 1);
   CHECK(only_ch["targets"][0]["target"] == "clickhouse");
 }
 
-TEST_CASE("schema: apply --dry-run on an up-to-date schema changes nothing") {
+TEST_CASE("schema: apply --dry-run on an up-to-date schema changes nothing", "[clickhouse]") {
   if (!nf::test::require_stack()) return;
   const auto& env = nf::test::stack_env();
   REQUIRE(nf::test::run_novafeed({"schema", "apply"}, env).exit_code == 0);
@@ -202,7 +230,7 @@ TEST_CASE("schema: the Debezium publication exists and covers the five tables an
                                            "users"});
 }
 
-TEST_CASE("schema: apply from scratch: dry run first, then both databases, the same as status shows") {
+TEST_CASE("schema: apply from scratch: dry run first, then both databases, the same as status shows", "[clickhouse]") {
   if (!nf::test::require_stack()) return;
   ScratchNamespaces scratch;
   const auto& env = scratch.env();
@@ -219,7 +247,12 @@ TEST_CASE("schema: apply from scratch: dry run first, then both databases, the s
   CHECK_THAT(dry.out, Catch::Contains("CREATE PUBLICATION nf_schema_test_pub"));
   CHECK_THAT(dry.out, Catch::Contains("CREATE TABLE IF NOT EXISTS events"));
   CHECK_THAT(dry.out, !Catch::Contains("{{"));
-  CHECK_THAT(dry.out, !Catch::Contains("TTL ts"));  // 18.16: the retention job, not TTL
+  const auto engine = engine_under_test();
+  if (engine.ttl) {
+    CHECK_THAT(dry.out, Catch::Contains("TTL ts + INTERVAL 30 DAY") && Catch::Contains("TTL day + INTERVAL 90 DAY"));
+  } else {
+    CHECK_THAT(dry.out, !Catch::Contains("TTL ts"));  // 18.16: the retention job, not TTL
+  }
   // Nothing was created: the ClickHouse database still does not exist, nor the PG table.
   const auto still_pending = run_json({"--json", "schema", "status"}, env, 1);
   for (const auto& target : still_pending["targets"])
@@ -233,17 +266,29 @@ TEST_CASE("schema: apply from scratch: dry run first, then both databases, the s
   CHECK(status_after["targets"][0]["publication"]["exists"] == true);
   CHECK(status_after["targets"][0]["publication"]["tables"].size() == 6);
 
-  // The ClickHouse tables work as the pipeline expects: a replayed event counts once.
+  // Each ClickHouse migration records the engine features its DDL relied on (TTL) or went
+  // without (then the retention job drops partitions), and status shows it.
+  const auto& ch_status = status_after["targets"][1];
+  CHECK(migration_named(ch_status, "0001_")["engine_features"] == "");
+  CHECK(migration_named(ch_status, "0002_")["engine_features"] == (engine.ttl ? "ttl" : "-ttl"));
+  CHECK(status_after["targets"][0]["migrations"][0]["engine_features"].is_null());  // PostgreSQL: none
+  const auto status_text = nf::test::run_novafeed({"schema", "status", "--target", "clickhouse"}, env);
+  CHECK_THAT(status_text.out, Catch::Contains(engine.ttl ? "(with ttl)" : "(without ttl)"));
+  CHECK_THAT(status_text.out, Catch::Contains(engine.ttl ? "retention by TTL" : "drops expired partitions"));
+
+  // The ClickHouse tables work as the pipeline expects: a replayed event counts once. (An
+  // hour inside the 30-day TTL, which the current engine applies as the rows arrive.)
   const nf::ch::Client ch(nf::ch::settings_from(config_for(env)));
-  const std::string event =
-      R"({"event_id":"e1","user_id":7,"post_id":42,"author_id":9,"action":"like","ts":"2024-05-01 10:20:30","dwell_ms":0})";
+  const int64_t hour_s = (std::time(nullptr) / 3600 - 24) * 3600;
+  const std::string event = R"({"event_id":"e1","user_id":7,"post_id":42,"author_id":9,"action":"like","ts":)" +
+                            std::to_string(hour_s + 1230) + R"(,"dwell_ms":0})";
   ch.insert("events", "JSONEachRow", event + "\n" + event + "\n");
   ch.insert("events", "JSONEachRow", event + "\n");
   const auto metrics = ch.query(
-      "SELECT toString(hour) AS hour, toString(action) AS action, uniqExactMerge(events) AS n "
+      "SELECT toUInt32(hour) AS hour, toString(action) AS action, uniqExactMerge(events) AS n "
       "FROM post_metrics_1h WHERE post_id = 42 GROUP BY hour, action");
   REQUIRE(metrics.size() == 1);
-  CHECK(metrics[0]["hour"] == "2024-05-01 10:00:00");
+  CHECK(nf::ch::as_u64(metrics[0]["hour"]) == static_cast<uint64_t>(hour_s));
   CHECK(metrics[0]["action"] == "like");
   CHECK(nf::ch::as_u64(metrics[0]["n"]) == 1);
   const auto affinity =
@@ -306,4 +351,37 @@ TEST_CASE("schema: status with a database that does not answer exits 3") {
     CHECK(result.exit_code == 3);
     CHECK_THAT(result.err, Catch::Contains("127.0.0.1:1") && Catch::Contains("unreachable"));
   }
+}
+
+TEST_CASE("schema: a ClickHouse migrations table from before engine features were recorded gains the column, "
+          "its old rows read as not recorded",
+          "[clickhouse]") {
+  if (!nf::test::require_stack()) return;
+  ScratchNamespaces scratch;
+  const auto& env = scratch.env();
+  // The bookkeeping table as earlier novafeed versions made it, with 0001 recorded.
+  const auto migrations = nf::schema::load_migrations(nf::schema::Target::clickhouse, nf::schema::embedded_files());
+  REQUIRE(migrations.size() >= 2);
+  const nf::ch::Client ch(nf::ch::settings_from(config_for(env)));
+  ch.execute("CREATE DATABASE " + std::string(ScratchNamespaces::kDatabase), false);
+  ch.execute("CREATE TABLE novafeed_schema_migrations (version UInt32, name String, checksum String, "
+             "applied_at DateTime DEFAULT now()) ENGINE = MergeTree ORDER BY version");
+  // (0001's tables are not needed by the later migrations, so only its row is made.)
+  ch.execute("INSERT INTO novafeed_schema_migrations (version, name, checksum) VALUES (1, '" + migrations[0].name +
+             "', '" + migrations[0].checksum + "')");
+
+  const auto dry = nf::test::run_novafeed({"schema", "apply", "--target", "clickhouse", "--dry-run"}, env);
+  INFO("dry run: " << dry.out << dry.err);
+  CHECK_THAT(dry.out, Catch::Contains("ADD COLUMN engine_features"));
+
+  const auto applied = run_json({"--json", "schema", "apply", "--target", "clickhouse"}, env, 0);
+  CHECK(applied["applied"] == migrations.size() - 1);
+  const auto status = run_json({"--json", "schema", "status", "--target", "clickhouse"}, env, 0);
+  const auto& target = status["targets"][0];
+  CHECK(migration_named(target, "0001_")["engine_features"].is_null());  // recorded before: unknown
+  CHECK(migration_named(target, "0002_")["engine_features"] == (engine_under_test().ttl ? "ttl" : "-ttl"));
+  // Applying again changes nothing (the column is there now).
+  const auto again = run_json({"--json", "schema", "apply", "--target", "clickhouse"}, env, 0);
+  CHECK(again["applied"] == 0);
+  CHECK(again["targets"][0]["setup_statements"].empty());
 }

@@ -211,7 +211,7 @@ std::pair<int, std::string> run_promtool(const std::string& args, const std::str
 }  // namespace
 
 TEST_CASE("serve: on seeded data the feed equals a recomputation from raw rows, a like through the API moves a post",
-          "[serve]") {
+          "[serve][clickhouse]") {
   if (!nf::test::require_stack()) return;
   Server server;
   seed_and_wait_for_ingest(server);
@@ -333,7 +333,7 @@ TEST_CASE("serve: on seeded data the feed equals a recomputation from raw rows, 
 }
 
 TEST_CASE("serve: ClickHouse stopped -> timeline within the timeout, started again -> ranked without a restart",
-          "[serve]") {
+          "[serve][clickhouse]") {
   if (!nf::test::require_stack()) return;
   Server server;
   const uint64_t user = 1;
@@ -364,8 +364,7 @@ TEST_CASE("serve: ClickHouse stopped -> timeline within the timeout, started aga
 }
 
 TEST_CASE("serve: Kafka stopped -> POST /events answers 503 with Retry-After, Kafka back -> the same batch is "
-          "accepted once",
-          "[serve]") {
+          "accepted once", "[serve][clickhouse]") {
   if (!nf::test::require_stack()) return;
   Server server;
   const uint64_t user = 7;
@@ -427,7 +426,7 @@ TEST_CASE("serve: Kafka stopped -> POST /events answers 503 with Retry-After, Ka
   CHECK(server.stop() == 0);
 }
 
-TEST_CASE("serve: each bad request gets its 4xx and the server keeps serving", "[serve]") {
+TEST_CASE("serve: each bad request gets its 4xx and the server keeps serving", "[serve][clickhouse]") {
   if (!nf::test::require_stack()) return;
   Server server;
   const uint64_t user = 3;

@@ -83,13 +83,16 @@ TEST_CASE("schema: compare_with_applied: applied, pending, changed, unknown") {
   const std::vector<EmbeddedFile> files = {
       {"postgres/0001_a.sql", "one"}, {"postgres/0002_b.sql", "two"}, {"postgres/0003_c.sql", "three"}};
   const auto migrations = nf::schema::load_migrations(Target::postgres, files);
-  const std::vector<AppliedMigration> applied = {{1, "a", migrations[0].checksum, "2024-01-01 00:00:00"},
-                                                 {2, "b", "0000", "2024-01-02 00:00:00"},
-                                                 {7, "from_the_future", "77", "2024-01-03 00:00:00"}};
+  const std::vector<AppliedMigration> applied = {{1, "a", migrations[0].checksum, "2024-01-01 00:00:00", "ttl"},
+                                                 {2, "b", "0000", "2024-01-02 00:00:00", std::nullopt},
+                                                 {7, "from_the_future", "77", "2024-01-03 00:00:00", "-ttl"}};
   const auto statuses = nf::schema::compare_with_applied(migrations, applied);
   REQUIRE(statuses.size() == 4);
   CHECK(statuses[0].state == MigrationState::applied);
   CHECK(statuses[0].applied_at == "2024-01-01 00:00:00");
+  CHECK(statuses[0].engine_features == std::optional<std::string>("ttl"));  // carried over as recorded
+  CHECK_FALSE(statuses[2].engine_features.has_value());
+  CHECK(statuses[3].engine_features == std::optional<std::string>("-ttl"));
   CHECK(statuses[1].state == MigrationState::changed);
   CHECK(statuses[1].applied_checksum == "0000");
   CHECK(statuses[1].checksum == migrations[1].checksum);
@@ -101,10 +104,10 @@ TEST_CASE("schema: compare_with_applied: applied, pending, changed, unknown") {
 
   SECTION("a version recorded twice is applied only if every row agrees") {
     const auto agree = nf::schema::compare_with_applied(
-        migrations, {{1, "a", migrations[0].checksum, "x"}, {1, "a", migrations[0].checksum, "y"}});
+        migrations, {{1, "a", migrations[0].checksum, "x", ""}, {1, "a", migrations[0].checksum, "y", ""}});
     CHECK(agree[0].state == MigrationState::applied);
     const auto disagree = nf::schema::compare_with_applied(
-        migrations, {{1, "a", migrations[0].checksum, "x"}, {1, "a", "bad", "y"}});
+        migrations, {{1, "a", migrations[0].checksum, "x", ""}, {1, "a", "bad", "y", ""}});
     CHECK(disagree[0].state == MigrationState::changed);
     CHECK(disagree[0].applied_checksum == "bad");
   }

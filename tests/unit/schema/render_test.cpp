@@ -81,6 +81,31 @@ TEST_CASE("schema: {{ttl}} follows the server: TTL from 19.6 on, nothing before"
         "ORDER BY id SETTINGS x = 1");
 }
 
+TEST_CASE("schema: a rendering records the engine features it relied on or went without") {
+  const std::string sql = "ORDER BY id\n{{ttl ts + INTERVAL 1 DAY}};\nSELECT {{database}};";
+  auto use_for = [&](const char* version) {
+    nf::schema::EngineUse use;
+    const auto rendered = nf::schema::render_sql(
+        sql, nf::schema::clickhouse_render_options(fixture_config(), nf::ch::parse_version(version)), &use);
+    REQUIRE(rendered);
+    return use;
+  };
+  const auto old_server = use_for("18.16.1");
+  CHECK(old_server.relied_on.empty());
+  CHECK(old_server.went_without == std::set<std::string>{"ttl"});
+  CHECK(old_server.recorded() == "-ttl");
+  const auto current = use_for("26.7.2.1");
+  CHECK(current.relied_on == std::set<std::string>{"ttl"});
+  CHECK(current.went_without.empty());
+  CHECK(current.recorded() == "ttl");
+  // No feature placeholder: nothing to record.
+  nf::schema::EngineUse none;
+  REQUIRE(nf::schema::render_sql("SELECT {{database}}", nf::schema::clickhouse_render_options(
+                                                              fixture_config(), nf::ch::parse_version("26.7.2.1")),
+                                 &none));
+  CHECK(none.recorded().empty());
+}
+
 TEST_CASE("schema: placeholder errors name the placeholder and the line") {
   const auto pg = nf::schema::postgres_render_options(fixture_config());
   const auto ch = nf::schema::clickhouse_render_options(fixture_config(), nf::ch::parse_version("24.8.1"));
