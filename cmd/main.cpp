@@ -36,6 +36,7 @@ void build_command_tree(CLI::App& app, GlobalOptions& global) {
 
 int report_error(const GlobalOptions& global, nf::ExitCode code, const std::string& message,
                  bool result_printed = false) {
+  if (message.empty() && result_printed) return static_cast<int>(code);  // Error::exit_only: all said already
   std::cerr << "novafeed: error: " << message << "\n";
   if (global.json && !result_printed) {
     nlohmann::json error = {{"error", {{"code", nf::exit_code_name(code)}, {"message", message}}}};

@@ -30,6 +30,8 @@ _novafeed() {
       "connectors|list") cmdpath="connectors list" ;;
       "connectors|config") cmdpath="connectors config" ;;
       "jobs|run") cmdpath="jobs run" ;;
+      "jobs|list") cmdpath="jobs list" ;;
+      "jobs|status") cmdpath="jobs status" ;;
       "completion|bash") cmdpath="completion bash" ;;
       "completion|zsh") cmdpath="completion zsh" ;;
       "completion|fish") cmdpath="completion fish" ;;
@@ -87,6 +89,10 @@ _novafeed() {
     "jobs run|--help") COMPREPLY=(); return ;;
     "jobs run|-h") COMPREPLY=(); return ;;
     "jobs run|--once") COMPREPLY=(); return ;;
+    "jobs list|--help") COMPREPLY=(); return ;;
+    "jobs list|-h") COMPREPLY=(); return ;;
+    "jobs status|--help") COMPREPLY=(); return ;;
+    "jobs status|-h") COMPREPLY=(); return ;;
     "serve|--help") COMPREPLY=(); return ;;
     "serve|-h") COMPREPLY=(); return ;;
     "serve|--listen") COMPREPLY=(); return ;;
@@ -158,8 +164,10 @@ _novafeed() {
     "backfill") words="--help --table --since --jobs --resume --ids --help --version --config --set --json --log-level" ;;
     "verify") words="--help --table --since --min-age --help --version --config --set --json --log-level" ;;
     "ingest") words="--help --max-messages --idle-exit --help --version --config --set --json --log-level" ;;
-    "jobs") words="run --help --help --version --config --set --json --log-level" ;;
+    "jobs") words="run list status --help --help --version --config --set --json --log-level" ;;
     "jobs run") words="--help --once --help --version --config --set --json --log-level" ;;
+    "jobs list") words="--help --help --version --config --set --json --log-level" ;;
+    "jobs status") words="--help --help --version --config --set --json --log-level" ;;
     "serve") words="--help --listen --with-ingest --with-jobs --help --version --config --set --json --log-level" ;;
     "latency") words="--help --samples --path --gate --help --version --config --set --json --log-level" ;;
     "doctor") words="--help --help --version --config --set --json --log-level" ;;

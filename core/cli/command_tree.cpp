@@ -19,7 +19,8 @@ void configure_root(CLI::App& app) {
   app.set_version_flag("--version", std::string("novafeed ") + NOVAFEED_VERSION);
   app.footer(
       "Configuration: built-in defaults < --config FILE < NOVAFEED_* environment < --set KEY=VALUE.\n"
-      "Exit status: 0 ok, 1 a check failed, 2 usage or config error, 3 a dependency is unreachable.\n"
+      "Exit status: 0 ok, 1 a check failed, 2 usage or config error, 3 a dependency is unreachable,\n"
+      "4 skipped: another run holds the job's lock (jobs).\n"
       "Start here: `scripts/stack up`, then `novafeed schema apply`, `novafeed connectors apply --wait`,\n"
       "`novafeed doctor`. Every command has --help and a man page (man novafeed-<command>).");
 }

@@ -6,6 +6,7 @@
 
 #include "core/cli/command_tree.hpp"
 #include "core/config/config.hpp"
+#include "core/error/error.hpp"
 
 namespace nf::cli {
 namespace {
@@ -71,11 +72,9 @@ void write_commands(std::ostream& out, CLI::App& app, const std::string& prefix)
 }
 
 void write_exit_status(std::ostream& out) {
-  out << ".SH EXIT STATUS\n"
-         ".TP\n.B 0\nok\n"
-         ".TP\n.B 1\na check failed (drift, gate, unhealthy) or an operation failed\n"
-         ".TP\n.B 2\nusage or configuration error, or a command that is not built yet\n"
-         ".TP\n.B 3\na dependency (PostgreSQL, ClickHouse, Redis, Kafka, Kafka Connect) is unreachable\n";
+  out << ".SH EXIT STATUS\n";
+  for (const auto& [code, meaning] : exit_code_meanings())
+    out << ".TP\n.B " << static_cast<int>(code) << "\n" << roff_escape(std::string(meaning)) << "\n";
 }
 
 std::string render_page(CLI::App& root, CLI::App* command) {

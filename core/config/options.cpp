@@ -82,6 +82,19 @@ const std::vector<OptionSpec>& option_specs() {
 
       {"doctor.max_slot_lag_bytes", "1073741824", "WAL retained by the slot above which doctor is unhealthy"},
 
+      {"jobs.hot_posts_1h_interval_s", "60", "how often `hot-posts` recomputes hot:posts:1h"},
+      {"jobs.hot_posts_24h_interval_s", "60", "how often `hot-posts` recomputes hot:posts:24h"},
+      {"jobs.hot_posts_7d_interval_s", "60", "how often `hot-posts` recomputes hot:posts:7d"},
+      {"jobs.suggested_users_interval_s", "600", "how often `suggested-users` runs"},
+      {"jobs.suggested_users_active_h", "24", "`suggested-users` serves the users with events within this many hours"},
+      {"jobs.suggested_users_batch", "2000", "users per `suggested-users` ClickHouse statement"},
+      {"jobs.feed_warmer_interval_s", "60", "how often `feed-warmer` runs"},
+      {"jobs.feed_warmer_users", "1000", "`feed-warmer` keeps the feeds of this many most active users (last hour) warm"},
+      {"jobs.feed_warmer_threads", "4", "feeds `feed-warmer` computes at once"},
+      {"jobs.retention_interval_s", "86400", "how often `retention` runs"},
+      {"jobs.clickhouse_timeout_ms", "120000", "query timeout of the jobs' ClickHouse statements"},
+      {"jobs.poll_s", "10", "how often an instance not holding a job's lock checks whether the job is due"},
+
       {"ranking.weight_freshness", "0.30", "score weight of freshness"},
       {"ranking.weight_engagement", "0.40", "score weight of engagement"},
       {"ranking.weight_affinity", "0.30", "score weight of affinity"},

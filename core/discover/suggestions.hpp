@@ -70,6 +70,24 @@ std::vector<SuggestionCandidate> parse_suggestion_rows(const std::vector<nlohman
 SuggestedList compute_suggestions(const ch::Client& clickhouse, const ranking::Params& params, uint64_t user_id,
                                   int64_t now_ms, size_t limit = 20);
 
+// Batches, for the suggested-users job (suggestions_batch.cpp): one statement computes
+// many users' suggestions, because one statement per user cannot cover every active
+// user every 10 minutes. Each user's result is the one compute_suggestions gives.
+
+// The statement for `user_ids` (sent as the external table nf_users, so its text stays
+// a few KiB however large the batch): rows (user_id, candidate, mutual_follows,
+// interactions), at most `fetch_per_user` per user, each user's best first by the same
+// score as suggestions_sql. Users without candidates have no rows.
+ch::Query suggestions_batch_sql(const std::vector<uint64_t>& user_ids, int64_t affinity_days, int64_t now_ms,
+                                size_t fetch_per_user);
+
+// One SuggestedList per entry of `user_ids`, in that order (computed_at_ms = now_ms; a
+// user without candidates gets an empty list). Throws nf::Error(unreachable) on
+// ClickHouse failure, nf::Error(check_failed) on a row it cannot read.
+std::vector<SuggestedList> compute_suggestions_batch(const ch::Client& clickhouse, const ranking::Params& params,
+                                                     const std::vector<uint64_t>& user_ids, int64_t now_ms,
+                                                     size_t limit = 20);
+
 // Redis suggest:users:{u} (a malformed value is logged and ignored), else live.
 // Thread-safe: it holds no mutable state of its own.
 class SuggestionSource {

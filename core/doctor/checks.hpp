@@ -14,6 +14,7 @@
 #include "core/config/config.hpp"
 #include "core/connect/client.hpp"
 #include "core/doctor/report.hpp"
+#include "core/jobs/jobs.hpp"
 #include "core/kafka/metadata.hpp"
 
 namespace nf::doctor {
@@ -28,6 +29,8 @@ std::vector<CheckResult> check_redis(const config::Config& config);
 std::vector<CheckResult> check_kafka(const config::Config& config);
 // connect (worker version), connector (connect.connector and its tasks RUNNING).
 std::vector<CheckResult> check_connect(const config::Config& config);
+// jobs (job_runs: each job's last success within three intervals).
+std::vector<CheckResult> check_jobs(const config::Config& config);
 
 // --- judging, from what was fetched ---
 
@@ -60,6 +63,9 @@ CheckResult judge_publication(const std::string& name, const std::optional<Publi
                               const std::vector<std::string>& expected_tables);
 
 CheckResult judge_wal_level(const std::string& wal_level);
+
+// fail: a job is stale or its last run failed; warn: a job never ran; else ok.
+CheckResult judge_jobs(const std::vector<jobs::JobStatus>& statuses);
 
 // A check that could not be made: an nf::Error(unreachable) becomes Status::unreachable
 // with `unreachable_hint`; any other error is Status::fail carrying its message.

@@ -13,6 +13,7 @@ std::vector<CheckGroup> default_check_groups() {
       {"redis", check_redis},
       {"kafka", check_kafka},
       {"connect", check_connect},
+      {"jobs", check_jobs},
   };
 }
 

@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace nf {
 
@@ -14,10 +15,18 @@ enum class ExitCode : int {
   check_failed = 1,  // a check failed: drift, gate, unhealthy, a failed operation
   usage = 2,         // usage or configuration error
   unreachable = 3,   // a dependency is unreachable
+  skipped = 4,       // jobs: another run holds the job's lock; nothing was done
 };
 
 // The name used in man pages and --json output.
 std::string_view exit_code_name(ExitCode code);
+
+// Every exit code with what it means, for the man pages' EXIT STATUS and --help.
+struct ExitCodeMeaning {
+  ExitCode code;
+  std::string_view meaning;
+};
+const std::vector<ExitCodeMeaning>& exit_code_meanings();
 
 class Error : public std::runtime_error {
  public:
@@ -38,6 +47,14 @@ class Error : public std::runtime_error {
     return e;
   }
   bool reported() const { return reported_; }
+
+  // For a command that already said everything on stderr too (jobs run: one line per job,
+  // "hot-posts: skipped, running on host:pid since …"): only the exit status is left.
+  static Error exit_only(ExitCode code) {
+    Error e(code, "");
+    e.reported_ = true;
+    return e;
+  }
 
  private:
   ExitCode code_;

@@ -4,8 +4,8 @@
 
 #include "core/error/error.hpp"
 #include "core/feed/parsed_feed_memo.hpp"
-#include "core/ingest/feed_invalidation.hpp"
 #include "core/json/fields.hpp"
+#include "core/redis/keys.hpp"
 
 namespace nf::feed {
 
@@ -47,7 +47,7 @@ CachedFeed cached_feed_from_json(const nlohmann::json& value) {
 }
 
 std::optional<CachedFeed> read_cached_feed(redis::Pool& redis, uint64_t user_id, ParsedFeedMemo* memo) {
-  const std::string key = ingest::feed_cache_key(user_id);
+  const std::string key = redis::feed_key(user_id);
   auto text = redis.try_with([&](redis::Connection& connection) -> std::optional<std::string> {
     auto reply = connection.command({"GET", key});
     if (reply->type != REDIS_REPLY_STRING) return std::nullopt;
@@ -68,7 +68,7 @@ std::optional<CachedFeed> read_cached_feed(redis::Pool& redis, uint64_t user_id,
 }
 
 bool store_cached_feed(redis::Pool& redis, uint64_t user_id, const CachedFeed& feed, int64_t ttl_s) {
-  const std::string key = ingest::feed_cache_key(user_id);
+  const std::string key = redis::feed_key(user_id);
   const std::string value = to_json(feed).dump();
   const std::string ttl = std::to_string(std::max<int64_t>(1, ttl_s));
   return redis

@@ -99,6 +99,15 @@ FeedPage FeedService::feed(uint64_t user_id, size_t limit, const std::optional<s
   return page;
 }
 
+size_t FeedService::warm(uint64_t user_id, int64_t now_ms) {
+  const auto fetched = fetch_candidates(clickhouse_, trending_, params_, user_id, now_ms);
+  const CachedFeed value{now_ms, feed_items(ranking::rank_feed(params_, fetched.input))};
+  if (!store_cached_feed(*redis_, user_id, value, cache_ttl_s_))
+    fail_unreachable("Redis at " + redis::describe(redis_->settings().endpoint) + " did not take the feed of user " +
+                     std::to_string(user_id) + ": " + redis_->last_error());
+  return value.items.size();
+}
+
 Explanation FeedService::explain(uint64_t user_id, int64_t now_ms) {
   Explanation explanation;
   explanation.user_id = user_id;

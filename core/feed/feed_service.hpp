@@ -46,6 +46,12 @@ class FeedService {
   // Always computed fresh; never reads or writes the cache.
   Explanation explain(uint64_t user_id, int64_t now_ms);
 
+  // The feed-warmer's call: ranks the user's feed now and caches it (feed:v1:{user}, as a
+  // miss would), returning how many items it holds. Throws nf::Error when ClickHouse
+  // fails (a timeline is never cached, so there is nothing to warm) or Redis does not
+  // take the value. Leaves the breaker alone: it guards serve's requests, not the jobs.
+  size_t warm(uint64_t user_id, int64_t now_ms);
+
   BreakerStatus clickhouse_breaker() const { return breaker_.status(); }
   discover::TrendingSource& trending() { return trending_; }
   discover::SuggestionSource& suggestions() { return suggestions_; }

@@ -75,6 +75,7 @@ Response error_from(const Error& e, int64_t retry_after_s) {
     }
     case ExitCode::ok:
     case ExitCode::check_failed:
+    case ExitCode::skipped:
       break;
   }
   return error_response(500, e.reason().empty() ? "internal" : e.reason(), e.what());

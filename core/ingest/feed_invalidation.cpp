@@ -3,10 +3,10 @@
 #include <spdlog/spdlog.h>
 
 #include "core/error/error.hpp"
+#include "core/redis/keys.hpp"
 
 namespace nf::ingest {
 
-std::string feed_cache_key(uint64_t user_id) { return "feed:v1:" + std::to_string(user_id); }
 
 FeedInvalidator::FeedInvalidator(redis::Settings settings) : settings_(std::move(settings)) {}
 
@@ -22,7 +22,7 @@ size_t FeedInvalidator::invalidate(const std::set<uint64_t>& users) {
   try {
     if (!connection_) connection_ = std::make_unique<redis::Connection>(settings_);
     for (const auto user : users) {
-      const std::string key = feed_cache_key(user);
+      const std::string key = redis::feed_key(user);
       connection_->command({"DEL", key});
       ++sent;
     }

@@ -16,9 +16,6 @@
 
 namespace nf::ingest {
 
-// "feed:v1:42".
-std::string feed_cache_key(uint64_t user_id);
-
 class FeedInvalidator {
  public:
   explicit FeedInvalidator(redis::Settings settings);

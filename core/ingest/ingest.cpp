@@ -3,7 +3,7 @@
 #include <spdlog/fmt/fmt.h>
 
 #include "core/ingest/ingest_loop.hpp"
-#include "core/ingest/shutdown_signals.hpp"
+#include "core/process/shutdown_signals.hpp"
 
 namespace nf::ingest {
 
@@ -15,7 +15,7 @@ IngestSummary run_ingest(const config::Config& config, const IngestRequest& requ
 
 IngestSummary run_ingest(const config::Config& config, const IngestRequest& request) {
   // Before librdkafka starts its threads, so they inherit the blocked signals.
-  ShutdownSignals signals;
+  process::ShutdownSignals signals;
   IngestMetrics metrics;
   return run_ingest(config, request, metrics, signals.requested());
 }

@@ -81,6 +81,30 @@ Reply Connection::send(const std::vector<const char*>& argv, const std::vector<s
   return reply;
 }
 
+std::vector<Reply> Connection::pipeline(const std::vector<std::vector<std::string>>& commands) {
+  const auto broken = [&](const std::string& what) {
+    std::string reason = context_->errstr;
+    if (reason == "Resource temporarily unavailable")
+      reason = "no answer within " + std::to_string(settings_.timeout_ms) + " ms (redis.timeout_ms)";
+    fail_unreachable("Redis at " + describe(settings_.endpoint) + " is unreachable: " + what + ": " + reason);
+  };
+  for (const auto& args : commands) {
+    const auto [argv, lengths] = argv_of(args);
+    if (redisAppendCommandArgv(context_.get(), static_cast<int>(argv.size()), const_cast<const char**>(argv.data()),
+                               lengths.data()) != REDIS_OK)
+      broken("queueing a pipelined " + (args.empty() ? std::string() : args.front()));
+  }
+  std::vector<Reply> replies;
+  replies.reserve(commands.size());
+  for (size_t i = 0; i < commands.size(); ++i) {
+    void* raw = nullptr;
+    if (redisGetReply(context_.get(), &raw) != REDIS_OK || !raw)
+      broken("reply " + std::to_string(i + 1) + " of a pipeline of " + std::to_string(commands.size()));
+    replies.emplace_back(static_cast<redisReply*>(raw));
+  }
+  return replies;
+}
+
 void Connection::ping() {
   const Reply reply = command({"PING"});
   const std::string_view answer(reply->str ? reply->str : "", reply->str ? reply->len : 0);

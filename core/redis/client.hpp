@@ -41,6 +41,13 @@ class Connection {
   // The same with a number of arguments known only at run time (EVAL with a batch of keys).
   Reply command(const std::vector<std::string>& args);
 
+  // Sends every command, then reads every reply: one round trip for a batch (the jobs
+  // write thousands of keys). An error reply is returned in place, not thrown, so one
+  // refused command does not hide the others' results; a broken connection throws
+  // nf::Error(unreachable). Each command names its own key, so a batch stays valid on
+  // Redis Cluster (no multi-key command across users).
+  std::vector<Reply> pipeline(const std::vector<std::vector<std::string>>& commands);
+
   void ping();
   // INFO <section> as key → value ("redis_version" → "7.0.15").
   std::map<std::string, std::string> info(std::string_view section);

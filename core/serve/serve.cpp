@@ -10,7 +10,8 @@
 #include "core/events/intake.hpp"
 #include "core/feed/feed_service.hpp"
 #include "core/http/server.hpp"
-#include "core/ingest/shutdown_signals.hpp"
+#include "core/jobs/jobs.hpp"
+#include "core/process/shutdown_signals.hpp"
 #include "core/metrics/serve_metrics.hpp"
 #include "core/redis/pool.hpp"
 #include "core/serve/backend.hpp"
@@ -37,7 +38,7 @@ std::vector<DependencyState> live_states(feed::FeedService& feed, events::Intake
 void run_serve(const config::Config& config, const ServeRequest& request,
                const std::function<void(const Listening&)>& on_listening) {
   // Before any thread starts, so every thread inherits the blocked SIGINT/SIGTERM.
-  ingest::ShutdownSignals signals;
+  process::ShutdownSignals signals;
 
   // Configuration errors first, before anything is started.
   const auto secret = auth::jwt_secret(config);
@@ -55,7 +56,11 @@ void run_serve(const config::Config& config, const ServeRequest& request,
   Backend backend{secret, config.get_int("events.retry_after_s"), &redis, &feed, &intake, &metrics, &readiness};
 
   std::optional<BackgroundIngest> ingest;
-  metrics.set_extra_text([&ingest] { return ingest ? render_ingest_prometheus(ingest->metrics()) : std::string(); });
+  std::optional<jobs::InProcessJobs> scheduled_jobs;
+  metrics.set_extra_text([&ingest, &scheduled_jobs] {
+    return (ingest ? render_ingest_prometheus(ingest->metrics()) : std::string()) +
+           (scheduled_jobs ? scheduled_jobs->metrics().render_prometheus() : std::string());
+  });
 
   // The routes, then the server in front of them.
   const auto router = build_router(backend, time::now_ms);
@@ -66,9 +71,9 @@ void run_serve(const config::Config& config, const ServeRequest& request,
 
   // The rest of the backend in-process.
   if (request.with_ingest) ingest.emplace(config);
-  if (request.with_jobs)
-    spdlog::warn("serve --with-jobs: the periodic jobs are not built yet (a later issue); trending and suggestions "
-                 "are computed live on a cache miss meanwhile");
+  // The jobs' schedule: with several serve instances each job still runs once per
+  // interval (its lock and run records are in PostgreSQL, see core/jobs/scheduler.hpp).
+  if (request.with_jobs) scheduled_jobs.emplace(config, redis, feed, signals.requested());
 
   Listening listening;
   listening.address = options.listen.substr(0, options.listen.rfind(':') + 1) + std::to_string(server.port());
@@ -90,6 +95,7 @@ void run_serve(const config::Config& config, const ServeRequest& request,
   server.stop();
   intake.close(std::chrono::milliseconds(config.get_int("serve.shutdown_timeout_ms")));
   if (ingest) ingest->stop();
+  scheduled_jobs.reset();  // a running job ends early (it sees the signal), its lock goes
   spdlog::info("serve: stopped");
 }
 

@@ -4,8 +4,10 @@
 // Redis cache path read through a private suggest:users key.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -16,6 +18,7 @@
 #include "core/error/error.hpp"
 #include "core/redis/pool.hpp"
 #include "core/schema/schema.hpp"
+#include "tests/support/scratch_clickhouse.hpp"
 #include "tests/support/stack.hpp"
 
 namespace {
@@ -32,34 +35,8 @@ nf::config::Config config_with(const std::map<std::string, std::string>& overrid
 }
 
 // The scratch database with the ClickHouse schema applied; dropped before and after.
-class ScratchDatabase {
- public:
-  ScratchDatabase() : config_(config_with({{"NOVAFEED_CLICKHOUSE_DATABASE", kDatabase}})) {
-    drop();
-    nf::schema::Request request;
-    request.target = "clickhouse";
-    nf::schema::apply(config_, request);
-  }
-  ~ScratchDatabase() {
-    try {
-      drop();
-    } catch (const std::exception& e) {
-      WARN(std::string("could not drop ") + kDatabase + ": " + e.what());
-    }
-  }
-  ScratchDatabase(const ScratchDatabase&) = delete;
-  ScratchDatabase& operator=(const ScratchDatabase&) = delete;
-
-  nf::ch::Client client() const { return nf::ch::Client(nf::ch::settings_from(config_)); }
-  const nf::config::Config& config() const { return config_; }
-
- private:
-  void drop() {
-    auto settings = nf::ch::settings_from(config_);
-    settings.database.clear();
-    nf::ch::Client(settings).execute(std::string("DROP DATABASE IF EXISTS ") + kDatabase, false);
-  }
-  nf::config::Config config_;
+struct ScratchDatabase : nf::test::ScratchClickHouse {
+  ScratchDatabase() : ScratchClickHouse(kDatabase) {}
 };
 
 int64_t now_seconds() {
@@ -299,5 +276,116 @@ TEST_CASE("suggested users from ClickHouse: friends-of-friends and affinity auth
     const auto missing = source.get(U, 20, now_ms);
     CHECK_FALSE(missing.from_cache);
     CHECK(user_ids(missing) == user_ids(list));
+  }
+}
+
+TEST_CASE("suggested users in batches: each user's list is the one compute_suggestions gives",
+          "[discover][clickhouse]") {
+  if (!nf::test::require_stack()) return;
+  ScratchDatabase scratch;
+  const auto ch = scratch.client();
+  const int64_t now_s = now_seconds();
+  const int64_t now_ms = now_s * 1000;
+
+  // The batch: U1 with both sources, U2 whose followee follows U2 back, U3 with affinity
+  // only, U4 with nothing, U5 whose only followee follows no one and whose posts U5 likes.
+  const uint64_t B = kBase + 2000;
+  const uint64_t U1 = B + 1, U2 = B + 2, U3 = B + 3, U4 = B + 4, U5 = B + 5;
+  const uint64_t F1 = B + 11, F2 = B + 12, L = B + 13;
+  const uint64_t X = B + 21, V = B + 22, V2 = B + 23, G = B + 24, Z = B + 25, Y = B + 26, Q = B + 27, W = B + 28,
+                 M = B + 29;
+  for (uint64_t id : {U1, U2, U3, U4, U5, F1, F2, L, X, V, V2, G, Z, Y, W, M}) insert_user(ch, id);
+  insert_user(ch, Y, 2, 1);  // Y deleted their account; Q never existed
+  const std::map<uint64_t, std::vector<uint64_t>> follows = {
+      {U1, {F1, F2}}, {U2, {F1}}, {U5, {L}}, {F1, {X, V, G, Y, U2}}, {F2, {X, V2, Q, U1, F1}}};
+  for (const auto& [follower, followees] : follows)
+    for (const uint64_t followee : followees) insert_follow(ch, follower, followee);
+  insert_follow(ch, U1, G);
+  insert_follow(ch, U1, G, 2, 1);  // U1 unfollowed G: G may be suggested again
+  insert_follow(ch, F1, Z);
+  insert_follow(ch, F1, Z, 2, 1);  // F1 unfollowed Z: no longer a friend of a friend
+  const int64_t ts = now_s - 3600;
+  int n = 0;
+  const auto interact = [&](uint64_t user, uint64_t author, const std::string& action, int64_t at_s) {
+    ++n;
+    insert_event(ch, "db-" + std::to_string(n), user, kBase + 3000 + n, author, action, at_s);
+  };
+  interact(U1, W, "like", ts);
+  interact(U1, W, "share", ts);
+  interact(U1, X, "comment", ts);
+  interact(U1, F1, "like", ts);  // followed: never suggested
+  interact(U1, U1, "like", ts);  // own post
+  interact(U1, M, "like", now_s - 100 * 24 * 3600);  // outside the 90 days
+  interact(U3, W, "like", ts);
+  interact(U3, X, "share", ts);
+  interact(U3, Y, "like", ts);  // deleted
+  interact(U3, Q, "like", ts);  // unknown
+  interact(U3, V, "impression", ts);  // impressions are no interaction
+  interact(U5, L, "like", ts);  // followed, though L follows no one
+  interact(U5, M, "comment", ts);
+
+  const nf::ranking::Params params;
+  const std::vector<uint64_t> batch = {U1, U2, U3, U4, U5};
+  const auto check_same_as_alone = [&](const std::vector<nf::discover::SuggestedList>& lists,
+                                       const std::vector<uint64_t>& users, size_t limit) {
+    REQUIRE(lists.size() == users.size());
+    for (size_t i = 0; i < users.size(); ++i) {
+      INFO("user " << users[i] << ", limit " << limit);
+      const auto& list = lists[i];
+      const auto alone = nf::discover::compute_suggestions(ch, params, users[i], now_ms, limit);
+      CHECK(list.user_id == users[i]);
+      CHECK(list.computed_at_ms == now_ms);
+      CHECK_FALSE(list.from_cache);
+      REQUIRE(user_ids(list) == user_ids(alone));
+      for (size_t k = 0; k < list.items.size(); ++k) {
+        CHECK(list.items[k].mutual_follows == alone.items[k].mutual_follows);
+        CHECK(list.items[k].interactions == alone.items[k].interactions);
+        CHECK(list.items[k].score == alone.items[k].score);
+        CHECK(list.items[k].reason == alone.items[k].reason);
+      }
+      const auto followed = follows.find(users[i]);
+      for (const auto& item : list.items) {
+        CHECK(item.user_id != users[i]);
+        if (followed != follows.end())
+          CHECK(std::find(followed->second.begin(), followed->second.end(), item.user_id) == followed->second.end());
+      }
+    }
+  };
+
+  const auto lists = nf::discover::compute_suggestions_batch(ch, params, batch, now_ms);
+  check_same_as_alone(lists, batch, 20);
+  // By hand (score = ln(1 + mutual) + ln(1 + N)):
+  //   U1: X (F1 and F2 follow X, 1 comment: both), W (N = 2), then U2, V, V2, G by id
+  //       (one mutual each; not Z, Y, Q, F1, U1 itself, nor M: 100 days ago)
+  //   U2: X, V, G through F1 (U2 itself is excluded, Y is deleted)
+  //   U3: X and W (N = 1 each, so by id)
+  //   U5: M (L is followed)
+  CHECK(user_ids(lists[0]) == std::vector<uint64_t>{X, W, U2, V, V2, G});
+  CHECK(lists[0].items[0].mutual_follows == 2);
+  CHECK(lists[0].items[0].reason == "both");
+  CHECK(user_ids(lists[1]) == std::vector<uint64_t>{X, V, G});
+  CHECK(user_ids(lists[2]) == std::vector<uint64_t>{X, W});
+  CHECK(lists[3].items.empty());
+  CHECK(user_ids(lists[4]) == std::vector<uint64_t>{M});
+
+  check_same_as_alone(nf::discover::compute_suggestions_batch(ch, params, batch, now_ms, 2), batch, 2);
+  // The same user twice gets the same list twice; an empty batch asks nothing.
+  const auto twice = nf::discover::compute_suggestions_batch(ch, params, {U2, U1, U2}, now_ms);
+  check_same_as_alone(twice, {U2, U1, U2}, 20);
+  CHECK(nf::discover::compute_suggestions_batch(ch, params, {}, now_ms).empty());
+
+  SECTION("a batch of 1,500 users, most without data: one statement, one list each") {
+    std::vector<uint64_t> large;
+    for (uint64_t i = 0; i < 1495; ++i) large.push_back(kBase + 10'000 + i);
+    large.insert(large.begin() + 700, batch.begin(), batch.end());
+    const auto large_lists = nf::discover::compute_suggestions_batch(ch, params, large, now_ms);
+    REQUIRE(large_lists.size() == large.size());
+    size_t with_items = 0;
+    for (size_t i = 0; i < large.size(); ++i) {
+      CHECK(large_lists[i].user_id == large[i]);
+      with_items += !large_lists[i].items.empty();
+    }
+    CHECK(with_items == 4);
+    for (size_t i = 0; i < batch.size(); ++i) CHECK(user_ids(large_lists[700 + i]) == user_ids(lists[i]));
   }
 }

@@ -50,6 +50,11 @@ TEST_CASE("doctor: the whole stack up, schema applied, connector RUNNING -> exit
   const auto connectors = nf::test::run_novafeed({"connectors", "apply", "--wait"}, env);
   INFO("connectors apply: " << connectors.out << connectors.err);
   REQUIRE(connectors.exit_code == 0);
+  // The whole stack includes its jobs: each has just succeeded (doctor fails a job with no
+  // success for three intervals).
+  const auto jobs = nf::test::run_novafeed({"--set", "jobs.feed_warmer_users=10", "jobs", "run", "all", "--once"}, env);
+  INFO("jobs run all --once: " << jobs.out << jobs.err);
+  REQUIRE(jobs.exit_code == 0);
 
   const auto text = nf::test::run_novafeed({"doctor"}, env);
   INFO("doctor: " << text.out << text.err);
@@ -64,7 +69,7 @@ TEST_CASE("doctor: the whole stack up, schema applied, connector RUNNING -> exit
   const auto checks = nlohmann::json::parse(json.out);  // exactly one document
   REQUIRE(checks.is_array());
   for (const char* name : {"postgres", "wal_level", "slot", "publication", "clickhouse", "redis", "kafka", "topics",
-                           "connect", "connector"}) {
+                           "connect", "connector", "jobs"}) {
     INFO("check " << name);
     const auto* check = find_check(checks, name);
     REQUIRE(check != nullptr);
@@ -73,6 +78,8 @@ TEST_CASE("doctor: the whole stack up, schema applied, connector RUNNING -> exit
   CHECK((*find_check(checks, "slot"))["figures"]["retained_wal_bytes"].is_number_integer());
   CHECK((*find_check(checks, "kafka"))["figures"]["brokers"].get<int>() >= 1);
   CHECK_FALSE((*find_check(checks, "clickhouse"))["figures"]["version"].get<std::string>().empty());
+  // The jobs' lists go again: the tests after this one compute trending from their own rows.
+  for (const char* window : {"1h", "24h", "7d"}) nf::test::redis_del(std::string("hot:posts:") + window);
 }
 
 TEST_CASE("doctor: ClickHouse stopped -> exit 3 naming clickhouse, JSON still one document", "[clickhouse]") {

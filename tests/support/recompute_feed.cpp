@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/support/recompute_trending.hpp"
+
 namespace nf::test {
 
 namespace {
@@ -75,18 +77,14 @@ std::vector<ExpectedItem> recompute_feed(const ch::Client& ch, uint64_t user, in
   // trending(24h) by 0.40*engagement + 0.30*freshness, then newer, then higher id, 200.
   std::vector<RawPost> f2;
   if (hot_posts_24h) {
-    for (const auto& item : nlohmann::json::parse(*hot_posts_24h)["items"]) {
+    // Parsed into a variable: a range-for over a member of a temporary would dangle.
+    const auto list = nlohmann::json::parse(*hot_posts_24h);
+    for (const auto& item : list.at("items")) {
       const auto id = item["post_id"].get<uint64_t>();
       f2.push_back({id, item["author_id"].get<uint64_t>(), item["created_at_ms"].get<int64_t>() / 1000});
     }
   } else {
-    std::vector<std::pair<double, RawPost>> scored;
-    for (const auto& [id, p] : posts)
-      if (p.created_s >= now_s - 24 * 3600) scored.push_back({0.40 * engagement(p) + 0.30 * freshness(p), p});
-    std::sort(scored.begin(), scored.end(), [](auto& a, auto& b) {
-      return std::tie(a.first, a.second.created_s, a.second.id) > std::tie(b.first, b.second.created_s, b.second.id);
-    });
-    for (const auto& [trend, p] : scored) f2.push_back(p);
+    for (const auto& t : recompute_trending(ch, 24, now_ms)) f2.push_back({t.post_id, t.author_id, t.created_s});
   }
   if (f2.size() > 200) f2.resize(200);
 

@@ -54,7 +54,7 @@ TEST_CASE("shipped man pages equal the generated ones, one per command") {
 }
 
 TEST_CASE("a command that is not built yet says so and exits 2") {
-  const auto result = nf::test::run_novafeed({"jobs", "run", "hot-posts", "--once"});
+  const auto result = nf::test::run_novafeed({"latency", "--samples", "1"});
   CHECK(result.exit_code == 2);
   CHECK_THAT(result.err, Catch::Contains("not built yet"));
   CHECK(result.out.empty());

@@ -164,3 +164,24 @@ TEST_CASE("doctor human_bytes") {
   CHECK(nf::doctor::human_bytes(1024) == "1.0 KiB");
   CHECK(nf::doctor::human_bytes(1073741824) == "1.0 GiB");
 }
+
+TEST_CASE("doctor: jobs: stale or failing fails, never run only warns, all fresh is ok") {
+  const auto status = [](std::string job, std::string verdict) {
+    nf::jobs::JobStatus s;
+    s.job = std::move(job);
+    s.verdict = std::move(verdict);
+    s.interval_s = 60;
+    return s;
+  };
+  const auto fresh = nf::doctor::judge_jobs({status("hot-posts", "ok"), status("retention", "running")});
+  CHECK(fresh.status == nf::doctor::Status::ok);
+  const auto never = nf::doctor::judge_jobs({status("hot-posts", "ok"), status("retention", "never_run")});
+  CHECK(never.status == nf::doctor::Status::warn);
+  CHECK_THAT(never.detail, Catch::Contains("retention"));
+  const auto bad = nf::doctor::judge_jobs(
+      {status("hot-posts", "stale"), status("feed-warmer", "failing"), status("retention", "never_run")});
+  CHECK(bad.status == nf::doctor::Status::fail);
+  CHECK_THAT(bad.detail, Catch::Contains("three intervals: hot-posts") && Catch::Contains("failed: feed-warmer"));
+  CHECK_THAT(bad.hint, Catch::Contains("jobs status"));
+  CHECK(bad.figures["jobs"]["hot-posts"]["verdict"] == "stale");
+}

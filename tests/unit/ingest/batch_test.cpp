@@ -2,6 +2,7 @@
 
 #include "core/ingest/batch.hpp"
 #include "core/ingest/feed_invalidation.hpp"
+#include "core/redis/keys.hpp"
 #include "core/ingest/ingest_loop.hpp"
 #include "core/ingest/postgres_lookups.hpp"
 #include "core/config/config.hpp"
@@ -47,7 +48,7 @@ TEST_CASE("ingest: routes map cdc.{table} topics to their tables and dead-letter
 }
 
 TEST_CASE("ingest: cache keys and PostgreSQL array parameters") {
-  CHECK(nf::ingest::feed_cache_key(42) == "feed:v1:42");
+  CHECK(nf::redis::feed_key(42) == "feed:v1:42");
   CHECK(nf::ingest::pg_bigint_array({3, 1, 2}) == "{1,2,3}");
   CHECK(nf::ingest::pg_bigint_array({}) == "{}");
 }

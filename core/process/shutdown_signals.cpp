@@ -1,4 +1,4 @@
-#include "core/ingest/shutdown_signals.hpp"
+#include "core/process/shutdown_signals.hpp"
 
 #include <pthread.h>
 
@@ -7,7 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
-namespace nf::ingest {
+namespace nf::process {
 namespace {
 
 sigset_t stop_signals() {
@@ -29,9 +29,9 @@ ShutdownSignals::ShutdownSignals() {
       const int signal = sigtimedwait(&set, nullptr, &tick);
       if (signal <= 0) continue;
       if (requested_.exchange(true))
-        spdlog::warn("{} again: already stopping (flushing, committing, leaving the group)", strsignal(signal));
+        spdlog::warn("{} again: already stopping", strsignal(signal));
       else
-        spdlog::info("{}: stopping: flushing the pending batch, committing, leaving the group", strsignal(signal));
+        spdlog::info("{}: stopping", strsignal(signal));
     }
   });
 }
@@ -42,4 +42,4 @@ ShutdownSignals::~ShutdownSignals() {
   pthread_sigmask(SIG_SETMASK, &previous_mask_, nullptr);
 }
 
-}  // namespace nf::ingest
+}  // namespace nf::process

@@ -1,14 +1,15 @@
 #pragma once
-// SIGINT and SIGTERM as a stop request: construct this before any thread is started (so
-// every thread inherits the blocked mask); a thread of its own waits for the signals and
-// sets requested(). No handler and no global: the signals are only ever received by that
-// thread. The destructor restores the previous mask.
+// SIGINT and SIGTERM as a stop request for the long-running commands (ingest, serve,
+// jobs): construct this before any thread is started (so every thread inherits the blocked
+// mask); a thread of its own waits for the signals and sets requested(). No handler and no
+// global: the signals are only ever received by that thread. The destructor restores the
+// previous mask.
 
 #include <atomic>
 #include <csignal>
 #include <thread>
 
-namespace nf::ingest {
+namespace nf::process {
 
 class ShutdownSignals {
  public:
@@ -26,4 +27,4 @@ class ShutdownSignals {
   std::thread waiter_;
 };
 
-}  // namespace nf::ingest
+}  // namespace nf::process

@@ -1,0 +1,103 @@
+// feed-warmer: the most active users of the last hour get their ranked feed computed
+// before they ask, so their next request is a cache hit. A feed is warmed when its key is
+// missing or would expire before the next run; the rest are left as they are (a fresh
+// cached feed is already a hit, and recomputing it would only cost ClickHouse).
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "core/error/error.hpp"
+#include "core/feed/feed_service.hpp"
+#include "core/jobs/job_functions.hpp"
+#include "core/redis/keys.hpp"
+
+namespace nf::jobs {
+
+namespace {
+
+// The `limit` users with the most events in the hour before `now_ms`, most active first.
+std::vector<uint64_t> most_active_users(const ch::Client& clickhouse, int64_t now_ms, int64_t limit) {
+  const int64_t now_s = now_ms / 1000;
+  std::vector<uint64_t> users;
+  for (const auto& row : clickhouse.query(
+           "SELECT user_id, count() AS n FROM events WHERE ts >= toDateTime(" + std::to_string(now_s - 3600) +
+           ") AND ts <= toDateTime(" + std::to_string(now_s) + ") GROUP BY user_id ORDER BY n DESC, user_id LIMIT " +
+           std::to_string(limit)))
+    users.push_back(ch::as_u64(row.at("user_id")));
+  return users;
+}
+
+// The users whose cached feed is missing or lives less than `min_ttl_s` more: one
+// pipelined round of TTL commands.
+std::vector<uint64_t> needing_warmth(redis::Pool& redis, const std::vector<uint64_t>& users, int64_t min_ttl_s) {
+  std::vector<std::vector<std::string>> commands;
+  commands.reserve(users.size());
+  for (const auto user : users) commands.push_back({"TTL", redis::feed_key(user)});
+  auto lease = redis.lease();
+  if (!lease) fail_unreachable("Redis is unreachable: " + redis.last_error());
+  std::vector<redis::Reply> replies;
+  try {
+    replies = (*lease)->pipeline(commands);
+  } catch (const Error&) {
+    lease->discard();
+    throw;
+  }
+  std::vector<uint64_t> out;
+  for (size_t i = 0; i < users.size(); ++i) {
+    // -2: no key; -1: no expiry (never written so by novafeed: rewrite it); else seconds left.
+    const auto& reply = replies[i];
+    const long long ttl = reply && reply->type == REDIS_REPLY_INTEGER ? reply->integer : -2;
+    if (ttl < min_ttl_s) out.push_back(users[i]);
+  }
+  return out;
+}
+
+}  // namespace
+
+JobOutcome run_feed_warmer(JobContext& context, const RunOptions& options) {
+  if (!context.feeds) fail_check("feed-warmer: no feed service in this process (a bug: the job context lacks it)");
+  const int64_t interval_s = context.config->get_int("jobs.feed_warmer_interval_s");
+  const auto active = most_active_users(context.clickhouse, options.now_ms, context.config->get_int("jobs.feed_warmer_users"));
+  // A feed that would expire before the next run (with a margin for a late run) is warmed now.
+  const auto users = needing_warmth(*context.redis, active, interval_s + std::max<int64_t>(5, interval_s / 5));
+
+  std::atomic<size_t> next{0}, warmed{0}, items{0}, failed{0};
+  std::mutex first_error_mutex;
+  std::string first_error;
+  const auto work = [&] {
+    for (size_t i = next++; i < users.size() && !context.stopping(); i = next++) {
+      try {
+        items += context.feeds->warm(users[i], options.now_ms);
+        ++warmed;
+      } catch (const std::exception& e) {
+        ++failed;
+        std::lock_guard lock(first_error_mutex);
+        if (first_error.empty()) first_error = fmt::format("user {}: {}", users[i], e.what());
+      }
+    }
+  };
+  const auto threads_wanted = static_cast<size_t>(std::max<int64_t>(1, context.config->get_int("jobs.feed_warmer_threads")));
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < std::min(threads_wanted, users.size()); ++t) threads.emplace_back(work);
+  for (auto& thread : threads) thread.join();
+
+  if (failed)
+    fail_check(fmt::format("feed-warmer: {} of {} feeds could not be warmed ({} were); first: {}", failed.load(),
+                           users.size(), warmed.load(), first_error));
+  JobOutcome outcome;
+  outcome.rows = warmed;
+  outcome.detail = fmt::format("warmed {} of {} active users' feeds ({} were still warm){}", warmed.load(),
+                               active.size(), active.size() - users.size(),
+                               context.stopping() && warmed < users.size() ? "; stopped early (signal)" : "");
+  outcome.facts = {{"active_users", active.size()},
+                   {"needing_warmth", users.size()},
+                   {"warmed", warmed.load()},
+                   {"items", items.load()}};
+  return outcome;
+}
+
+}  // namespace nf::jobs
