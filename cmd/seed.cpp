@@ -27,8 +27,9 @@ void register_seed(CLI::App& app, GlobalOptions& global) {
                   "end of the window, epoch seconds or 2026-11-23T09:00:00Z (default: the start of this UTC hour)")
       ->type_name("TIME");
   cmd->add_flag("--truncate", request->truncate,
-                "empty users, follows, posts, likes and comments first (TRUNCATE ... CASCADE); without it seed "
-                "refuses (exit 2) when they hold rows");
+                "replace the world: empty users, follows, posts, likes and comments in PostgreSQL (TRUNCATE ... "
+                "CASCADE), ClickHouse's data tables (not ingest_offsets) and novafeed's Redis keys first; without "
+                "it seed refuses (exit 2) when the PostgreSQL tables hold rows");
   cmd->footer(
       "PostgreSQL rows are loaded with COPY, one transaction per table, then the identity sequences are moved\n"
       "past the seeded ids. Events go to the events topic (docs/events.md) with acks=all and the idempotent\n"

@@ -158,7 +158,7 @@ complete -c novafeed -n '__novafeed_at \'seed\'' -l comments -x -d 'comments (de
 complete -c novafeed -n '__novafeed_at \'seed\'' -l events -x -d 'events produced to kafka.events_topic (0: no Kafka needed)'
 complete -c novafeed -n '__novafeed_at \'seed\'' -l seed -x -d 'random seed: the same seed, sizes and --now give the same data'
 complete -c novafeed -n '__novafeed_at \'seed\'' -l now -x -d 'end of the window, epoch seconds or 2026-11-23T09:00:00Z (default: the start of this UTC hour)'
-complete -c novafeed -n '__novafeed_at \'seed\'' -l truncate -x -d 'empty users, follows, posts, likes and comments first (TRUNCATE ... CASCADE); without it seed refuses (exit 2) when they hold rows'
+complete -c novafeed -n '__novafeed_at \'seed\'' -l truncate -x -d 'replace the world: empty users, follows, posts, likes and comments in PostgreSQL (TRUNCATE ... CASCADE), ClickHouse\'s data tables (not ingest_offsets) and novafeed\'s Redis keys first; without it seed refuses (exit 2) when the PostgreSQL tables hold rows'
 complete -c novafeed -n '__novafeed_at \'feed\'' -l help -s h -x -d 'Print this help message and exit'
 complete -c novafeed -n '__novafeed_at \'feed\'' -l user -x -d 'user id'
 complete -c novafeed -n '__novafeed_at \'feed\'' -l limit -x -d 'number of posts (1..50, default 20)'

@@ -60,12 +60,14 @@ CH() { curl -sS --fail-with-body "$NOVAFEED_CLICKHOUSE_URL/?database=$NOVAFEED_C
 # afterwards, which ReplacingMergeTree keeps once). Sets SEED_EVENTS (0: not seeded now).
 bench_seed_if_needed() {
   local scale=$1 reseed=$2 work=$3 users seed_users
+  SEED_STARTED=
   users=$(PG -c "SELECT count(*) FROM users")
   seed_users=$([ "$scale" = spec ] && echo 100000 || echo 1000)
   SEED_EVENTS=0
   if ((users < seed_users || reseed)); then
     ((reseed)) && say "--reseed: replacing the data of this stack with a $scale-scale seed"
     say "seeding at $scale scale (novafeed seed --scale $scale --truncate --seed 1)"
+    SEED_STARTED=$(date +%s)
     "$NOVAFEED" --json seed --scale "$scale" --truncate --seed 1 >"$work/seed.json"
     SEED_EVENTS=$(jq -r '.events.delivered // 0' "$work/seed.json")
   else
@@ -75,20 +77,48 @@ bench_seed_if_needed() {
   "$NOVAFEED" backfill --table all >"$work/backfill.txt" 2>&1 || { cat "$work/backfill.txt" >&2; die "backfill failed"; }
 }
 
-# bench_wait_seed_events SCALE: waits until the seeded events (through Kafka and a running
-# ingest) stop arriving in ClickHouse, and all SEED_EVENTS of a seed made now are there.
-bench_wait_seed_events() {
-  local timeout=${SETUP_TIMEOUT:-$([ "$1" = spec ] && echo 3600 || echo 600)} deadline last=-1 stable=0 count
-  say "waiting for the seeded events to reach ClickHouse (up to $timeout s)"
-  deadline=$(($(date +%s) + timeout))
-  while :; do
-    count=$(CH "SELECT count() FROM events WHERE event_id LIKE 'seed1-%'")
-    if ((count == last && count >= SEED_EVENTS)); then stable=$((stable + 1)); else stable=0; fi
-    ((stable >= 2)) && break
-    (($(date +%s) < deadline)) || die "seeded events still arriving in ClickHouse ($count of ${SEED_EVENTS:-?})"
-    last=$count
+# bench_wait_backlog SCALE: waits until the whole backlog is in ClickHouse, so nothing is
+# measured while the ingest still drains (and invalidates feeds for) the seed: first
+# Debezium has confirmed the WAL written up to now (the seed's millions of CDC messages are
+# on Kafka), then the ingest group has read every partition of the events and cdc topics
+# to its end. Sets BACKLOG_S (seconds waited) and, after a seed made now, SEED_INGEST_S
+# (seed start to all of it in ClickHouse).
+bench_wait_backlog() {
+  local timeout=${SETUP_TIMEOUT:-$([ "$1" = spec ] && echo 3600 || echo 900)} started deadline lsn lag last=-1
+  local group=${NOVAFEED_INGEST_GROUP:-novafeed-ingest} brokers=${NOVAFEED_KAFKA_BROKERS:-127.0.0.1:19092}
+  started=$(date +%s)
+  deadline=$((started + timeout))
+  lsn=$(PG -c "SELECT pg_current_wal_lsn()")
+  say "waiting for Debezium to confirm the WAL up to $lsn (up to $timeout s)"
+  until [ "$(PG -c "SELECT coalesce(bool_and(confirmed_flush_lsn >= '$lsn'), false) FROM pg_replication_slots
+                     WHERE slot_type = 'logical' AND database = current_database()")" = t ]; do
+    (($(date +%s) < deadline)) || die "Debezium has not confirmed WAL $lsn within $timeout s (novafeed connectors status)"
     sleep 2
   done
+  local partitions
+  partitions=$(kcat -b "$brokers" -L -J 2>/dev/null |
+    jq -r '.topics[] | select(.topic == "events" or (.topic | startswith("cdc.")) and .topic != "cdc.dlq")
+           | .topic as $t | .partitions[] | "\($t):\(.partition):-1"')
+  [ -n "$partitions" ] || die "no events or cdc.* topics on Kafka at $brokers"
+  say "waiting for ingest group $group to reach the end of $(wc -l <<<"$partitions") partitions"
+  while :; do
+    # shellcheck disable=SC2046  # one -t per partition
+    lag=$( {
+      kcat -b "$brokers" -Q $(sed 's/^/-t /' <<<"$partitions") 2>/dev/null |
+        awk '{ gsub(/[\[\]]/, "", $2); print "end", $1, $2, $4 }'
+      CH "SELECT 'done', topic, partition, max(next_offset) FROM ingest_offsets
+          WHERE consumer_group = '$group' GROUP BY topic, partition FORMAT TSV" | tr '\t' ' '
+    } | awk '$1 == "end" { end[$2 " " $3] = $4 } $1 == "done" { done[$2 " " $3] = $4 }
+             END { lag = 0; for (k in end) if (end[k] > done[k]) lag += end[k] - done[k]; print lag }')
+    ((lag == 0)) && break
+    (($(date +%s) < deadline)) || die "the ingest is still $lag messages behind after $timeout s"
+    ((lag != last)) && say "  $lag messages to ingest"
+    last=$lag
+    sleep 3
+  done
+  BACKLOG_S=$(($(date +%s) - started))
+  [ -n "${SEED_STARTED:-}" ] && SEED_INGEST_S=$(($(date +%s) - SEED_STARTED))
+  say "backlog drained in $BACKLOG_S s${SEED_INGEST_S:+ (seed + ingest: $SEED_INGEST_S s)}"
 }
 
 # bench_data_sizes: D_USERS D_FOLLOWS D_POSTS72 D_EVENTS and DATA_SCALE (spec, demo or

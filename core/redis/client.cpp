@@ -125,6 +125,25 @@ std::string Connection::server_version() {
   return it->second;
 }
 
+size_t unlink_matching(Connection& connection, std::string_view pattern) {
+  size_t deleted = 0;
+  std::string cursor = "0";
+  do {
+    const Reply reply = connection.command({"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"});
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 || reply->element[0]->type != REDIS_REPLY_STRING ||
+        reply->element[1]->type != REDIS_REPLY_ARRAY)
+      fail_check("Redis at " + describe(connection.settings().endpoint) + " answered SCAN with an unexpected reply");
+    cursor.assign(reply->element[0]->str, reply->element[0]->len);
+    std::vector<std::vector<std::string>> unlinks;
+    const auto* keys = reply->element[1];
+    for (size_t i = 0; i < keys->elements; ++i)
+      unlinks.push_back({"UNLINK", std::string(keys->element[i]->str, keys->element[i]->len)});
+    for (const auto& answer : connection.pipeline(unlinks))
+      if (answer->type == REDIS_REPLY_INTEGER) deleted += static_cast<size_t>(answer->integer);
+  } while (cursor != "0");
+  return deleted;
+}
+
 std::map<std::string, std::string> parse_info(std::string_view text) {
   std::map<std::string, std::string> fields;
   while (!text.empty()) {

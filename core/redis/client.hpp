@@ -65,6 +65,10 @@ class Connection {
   std::unique_ptr<redisContext, ContextFree> context_;
 };
 
+// Deletes every key matching `pattern` (SCAN MATCH, then one UNLINK per key, pipelined:
+// valid on Redis Cluster, never blocks the server like KEYS). Returns how many went.
+size_t unlink_matching(Connection& connection, std::string_view pattern);
+
 // Parses the text INFO returns ("# Server\r\nredis_version:7.0.15\r\n...").
 std::map<std::string, std::string> parse_info(std::string_view text);
 

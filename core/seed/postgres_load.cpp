@@ -106,6 +106,13 @@ const std::vector<std::string>& seeded_tables() {
   return tables;
 }
 
+void require_tables(pqxx::connection& connection) {
+  pqxx::read_transaction tx(connection, "seed check tables");
+  for (const auto& table : seeded_tables())
+    if (tx.exec1("SELECT to_regclass(" + tx.quote(table) + ") IS NULL")[0].as<bool>())
+      fail_usage("the OLTP table '" + table + "' is missing from PostgreSQL; run `novafeed schema apply` first");
+}
+
 void prepare_tables(pqxx::connection& connection, bool truncate) {
   std::vector<std::string> non_empty;
   try {
@@ -116,7 +123,7 @@ void prepare_tables(pqxx::connection& connection, bool truncate) {
   } catch (const pqxx::undefined_table& e) {
     fail_usage(std::string("the OLTP tables are missing (") + e.what() + "); run `novafeed schema apply` first");
   }
-  if (non_empty.empty()) return;
+  if (non_empty.empty() && !truncate) return;
   if (!truncate)
     fail_usage("PostgreSQL already holds rows in " + join(non_empty) +
                "; seeding would collide with their ids. Rerun with --truncate to empty users, follows, posts, "

@@ -17,6 +17,9 @@ namespace nf::seed {
 // The tables seed fills, in load order.
 const std::vector<std::string>& seeded_tables();
 
+// Throws nf::Error(usage) when the five tables do not exist (schema not applied).
+void require_tables(pqxx::connection& connection);
+
 // Makes sure seeding cannot fail half-way on a duplicate key: with `truncate`, empties
 // the five tables (TRUNCATE ... RESTART IDENTITY CASCADE, announced on stderr); without
 // it, throws nf::Error(usage) when any of them holds rows, pointing at --truncate.

@@ -24,6 +24,12 @@ std::string report_text(const Report& report) {
   std::string out = "seeded with seed " + std::to_string(report.seed) + " (--scale " + report.scale + "), window " +
                     std::to_string(report.sizes.hours) + " h up to " + iso_timestamp(report.now_ms) +
                     (report.truncated ? " (tables truncated first)" : "") + "\n";
+  if (!report.clickhouse_truncated.empty()) {
+    out += "emptied first: ClickHouse";
+    for (const auto& t : report.clickhouse_truncated) out += " " + t;
+    out += report.redis_keys_deleted ? "; Redis: " + std::to_string(*report.redis_keys_deleted) + " novafeed keys\n"
+                                     : "; Redis did not answer (its old keys lapse within their TTLs)\n";
+  }
   out += "PostgreSQL " + report.postgres + ":\n";
   uint64_t rows = 0;
   double seconds = 0;
@@ -56,6 +62,9 @@ nlohmann::json report_json(const Report& report) {
       {"sizes", {{"users", report.sizes.users}, {"follows", report.sizes.follows()}, {"posts", report.sizes.posts},
                  {"likes", report.sizes.likes}, {"comments", report.sizes.comments}, {"events", report.sizes.events}}},
       {"truncated", report.truncated},
+      {"clickhouse_truncated", report.clickhouse_truncated},
+      {"redis_keys_deleted",
+       report.redis_keys_deleted ? nlohmann::json(*report.redis_keys_deleted) : nlohmann::json(nullptr)},
       {"postgres", {{"database", report.postgres}, {"tables", tables}}},
       {"events", nullptr},
       {"seconds", report.seconds},

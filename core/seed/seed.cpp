@@ -4,10 +4,15 @@
 #include <chrono>
 #include <cstdio>
 
+#include <spdlog/spdlog.h>
+
 #include "core/error/error.hpp"
 #include "core/kafka/settings.hpp"
 #include "core/output/logging.hpp"
 #include "core/pg/connection.hpp"
+#include "core/redis/client.hpp"
+#include "core/redis/keys.hpp"
+#include "core/schema/clickhouse_data.hpp"
 #include "core/seed/dataset.hpp"
 #include "core/seed/event_producer.hpp"
 #include "core/seed/postgres_load.hpp"
@@ -20,6 +25,24 @@ namespace {
 bool parse_int(std::string_view text, int64_t& value) {
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   return ec == std::errc() && end == text.data() + text.size();
+}
+
+// Every cache of the earlier data goes with it. Redis is a cache: when it does not answer
+// the seed goes on, and says how long the old keys can live.
+std::optional<size_t> delete_cached_keys(const config::Config& config) {
+  try {
+    redis::Connection connection(redis::settings_from(config));
+    size_t deleted = 0;
+    for (const auto pattern : redis::novafeed_key_patterns()) deleted += redis::unlink_matching(connection, pattern);
+    spdlog::warn("seed --truncate: deleted {} novafeed keys from Redis (cached feeds, hot posts, suggestions, dedup marks)",
+                 deleted);
+    return deleted;
+  } catch (const Error& e) {
+    spdlog::warn("seed --truncate: Redis keys of the earlier data not deleted ({}); cached feeds lapse within "
+                 "feed.cache_ttl_s, suggestions within 3 x jobs.suggested_users_interval_s",
+                 e.what());
+    return std::nullopt;
+  }
 }
 
 }  // namespace
@@ -66,6 +89,11 @@ Report run(const config::Config& config, const Request& request) {
   const auto pg_settings = pg::settings_from(config);
   report.postgres = pg::describe(pg_settings);
   auto connection = pg::connect(pg_settings);
+  if (request.truncate) {
+    require_tables(*connection);
+    report.clickhouse_truncated = schema::truncate_clickhouse_data(config);
+    report.redis_keys_deleted = delete_cached_keys(config);
+  }
   prepare_tables(*connection, request.truncate);
   report.truncated = request.truncate;
 

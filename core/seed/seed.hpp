@@ -4,8 +4,10 @@
 // toward popular posts go to PostgreSQL (COPY); an events stream goes to the events
 // topic. The same seed, sizes and --now give the same rows, ids and event ids.
 //
-// Order: check Kafka (when events are asked for) and the tables, then load the tables,
-// advance the identity sequences, produce the events.
+// Order: check Kafka (when events are asked for) and the tables; with --truncate empty
+// ClickHouse's data tables, novafeed's Redis keys and the PostgreSQL tables (the seed is
+// then the whole world: nothing of an earlier seed or test is left to rank or serve);
+// load the tables, advance the identity sequences, produce the events.
 
 #include <cstdint>
 #include <optional>
@@ -32,6 +34,10 @@ struct Report {
   Sizes sizes;
   int64_t now_ms = 0;
   bool truncated = false;
+  // With --truncate: the ClickHouse tables emptied, and the novafeed keys deleted from
+  // Redis (nullopt: Redis did not answer; its keys lapse within their TTLs).
+  std::vector<std::string> clickhouse_truncated;
+  std::optional<size_t> redis_keys_deleted;
   std::string postgres;  // host:port/db
   std::vector<TableLoad> tables;
   std::optional<EventsLoad> events;

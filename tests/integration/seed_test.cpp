@@ -2,20 +2,24 @@
 // summary states, the events topic gets exactly the events asked for, and the same seed
 // gives the same PostgreSQL content again.
 //
-// This test empties the OLTP tables (--truncate), as serve_test does to seed its own data.
+// This test empties the OLTP tables (--truncate), as serve_test does to seed its own data,
+// and with them ClickHouse's data tables and novafeed's Redis keys.
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 
 #include <librdkafka/rdkafka.h>
 #include <nlohmann/json.hpp>
 
+#include "core/clickhouse/client.hpp"
 #include "core/kafka/handle.hpp"
 #include "core/kafka/metadata.hpp"
 #include "core/kafka/settings.hpp"
 #include "core/pg/connection.hpp"
+#include "core/redis/client.hpp"
 #include "tests/support/run.hpp"
 #include "tests/support/stack.hpp"
 
@@ -138,4 +142,52 @@ TEST_CASE("seed loads exact row counts and events, and the same seed gives the s
     CHECK(content_md5(*connection) != first_md5);
     for (const auto& [table, rows] : expected) CHECK(count(*connection, table) == rows);
   }
+}
+
+TEST_CASE("seed --truncate replaces the world: no ClickHouse row and no cached key of earlier data is left") {
+  if (!nf::test::require_stack()) return;
+  const auto config = nf::test::stack_config();
+  for (const auto* target : {"postgres", "clickhouse"}) {
+    const auto apply = nf::test::run_novafeed({"schema", "apply", "--target", target}, nf::test::stack_env());
+    INFO(apply.out << apply.err);
+    REQUIRE(apply.exit_code == 0);
+  }
+  const nf::ch::Client clickhouse(nf::ch::settings_from(config));
+  // A ghost of an earlier world: a post and an event PostgreSQL does not have (what earlier
+  // tests and seeds leave behind), a cached feed and a hot list.
+  clickhouse.execute("INSERT INTO posts (id, author_id, caption, created_at, updated_at, _version, _deleted) "
+                     "VALUES (987654321, 1, 'ghost', now(), now(), 1, 0)");
+  clickhouse.execute("INSERT INTO events (event_id, user_id, post_id, author_id, action, ts, dwell_ms) "
+                     "VALUES ('ghost-1', 1, 987654321, 1, 'like', now(), 0)");
+  nf::redis::Connection redis(nf::redis::settings_from(config));
+  redis.command({"SET", "feed:v1:987654321", "{}"});
+  redis.command({"SET", "hot:posts:24h", "{}"});
+  redis.command({"SET", "unrelated:key:of:someone:else", "kept"});
+  const auto offsets_before = clickhouse.query("SELECT count() AS n FROM ingest_offsets").at(0)["n"].dump();
+
+  const auto seeded = seed({"--seed", "5", "--truncate", "--events", "0"});
+  INFO(seeded.out << seeded.err);
+  REQUIRE(seeded.exit_code == 0);
+  CHECK_THAT(seeded.err, Catch::Contains("TRUNCATE"));
+  const auto summary = nlohmann::json::parse(seeded.out);
+  CHECK(summary["redis_keys_deleted"].get<int64_t>() >= 2);
+
+  // Every table of the database that holds rows, found by the server rather than by the
+  // list seed uses, so a table added later cannot be forgotten.
+  const auto tables = clickhouse.query(
+      "SELECT name FROM system.tables WHERE database = currentDatabase() AND engine LIKE '%MergeTree' "
+      "AND name NOT IN ('ingest_offsets', 'novafeed_schema_migrations')");
+  REQUIRE(tables.size() >= 8);
+  for (const auto& row : tables) {
+    const std::string name = row["name"];
+    INFO("ClickHouse table " << name);
+    CHECK(std::find(summary["clickhouse_truncated"].begin(), summary["clickhouse_truncated"].end(), name) !=
+          summary["clickhouse_truncated"].end());
+    CHECK(clickhouse.query("SELECT count() AS n FROM " + name).at(0)["n"].dump() == "\"0\"");
+  }
+  CHECK(clickhouse.query("SELECT count() AS n FROM ingest_offsets").at(0)["n"].dump() == offsets_before);
+  CHECK(redis.command({"EXISTS", "feed:v1:987654321"})->integer == 0);
+  CHECK(redis.command({"EXISTS", "hot:posts:24h"})->integer == 0);
+  CHECK(redis.command({"EXISTS", "unrelated:key:of:someone:else"})->integer == 1);
+  redis.command({"DEL", "unrelated:key:of:someone:else"});
 }
