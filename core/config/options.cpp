@@ -105,7 +105,7 @@ const std::vector<OptionSpec>& option_specs() {
       {"ranking.trending_window_h", "24", "F2 trending source window"},
       {"ranking.affinity_window_h", "72", "F3 affinity source window"},
       {"ranking.affinity_days", "90", "window of the N interaction count"},
-      {"ranking.seen_window_h", "24", "posts seen within this window are removed"},
+      {"ranking.seen_window_h", "24", "posts seen within this window are removed (at most 48: ClickHouse keeps two days of it)"},
   };
   return specs;
 }

@@ -37,8 +37,8 @@ std::string trending_sql(int64_t window_h, int64_t now_ms) {
          " uniqExactMergeIf(events, action = 'comment') AS C,"
          " uniqExactMergeIf(events, action = 'share') AS S,"
          " uniqExactMergeIf(events, action = 'impression') AS I\n"
-         "  FROM post_metrics_1h\n"
-         "  WHERE hour >= toStartOfHour(" + now + " - INTERVAL 30 DAY) AND post_id IN (SELECT id " + live_posts + ")\n"
+         "  FROM post_metrics_1d\n"
+         "  WHERE day >= toDate(" + now + " - INTERVAL 30 DAY) AND post_id IN (SELECT id " + live_posts + ")\n"
          "    AND action IN ('like', 'comment', 'share', 'impression')\n"  // views are not ranked: skip their states
          "  GROUP BY post_id\n"
          ") AS counts USING id";

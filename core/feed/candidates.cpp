@@ -37,8 +37,10 @@ uint64_t u64_column(const nlohmann::json& row, const char* name) {
   }
 }
 
-// F1 and F3 share the posts columns.
-constexpr std::string_view kPostColumns = "SELECT id, author_id, toUnixTimestamp(created_at) AS created_s FROM posts FINAL";
+// F1 and F3 read posts_by_author (ordered by author: only the authors' rows are read and
+// merged), the same rows and versions as posts.
+constexpr std::string_view kPostColumns =
+    "SELECT id, author_id, toUnixTimestamp(created_at) AS created_s FROM posts_by_author FINAL";
 
 }  // namespace
 
@@ -51,10 +53,10 @@ std::string trending_window_label(int64_t hours) {
 }
 
 std::string follow_sql(const ranking::Params& params, uint64_t user_id, int64_t now_ms) {
-  return std::string(kPostColumns) + " WHERE _deleted = 0 AND created_at >= " +
-         hours_before(now_ms, params.follow_window_h) +
-         " AND author_id IN (SELECT followee_id FROM follows FINAL WHERE follower_id = " + std::to_string(user_id) +
-         " AND _deleted = 0) ORDER BY created_at DESC, id DESC LIMIT " + std::to_string(params.follow_limit);
+  return std::string(kPostColumns) + " WHERE author_id IN (SELECT followee_id FROM follows FINAL WHERE follower_id = " +
+         std::to_string(user_id) + " AND _deleted = 0) AND _deleted = 0 AND created_at >= " +
+         hours_before(now_ms, params.follow_window_h) + " ORDER BY created_at DESC, id DESC LIMIT " +
+         std::to_string(params.follow_limit);
 }
 
 std::string interactions_sql(const ranking::Params& params, uint64_t user_id, int64_t now_ms) {
@@ -64,9 +66,13 @@ std::string interactions_sql(const ranking::Params& params, uint64_t user_id, in
          std::to_string(params.affinity_days) + " GROUP BY author_id";
 }
 
+// user_seen (by user, one row per post and day) rather than events (by post): the read
+// is one user's rows whatever the number of events. The day bound only picks partitions;
+// last_ts decides.
 std::string seen_sql(const ranking::Params& params, uint64_t user_id, int64_t now_ms) {
-  return "SELECT DISTINCT post_id FROM events WHERE user_id = " + std::to_string(user_id) +
-         " AND ts >= " + hours_before(now_ms, params.seen_window_h);
+  const std::string since = hours_before(now_ms, params.seen_window_h);
+  return "SELECT DISTINCT post_id FROM user_seen WHERE user_id = " + std::to_string(user_id) +
+         " AND day >= toDate(" + since + ") AND last_ts >= " + since;
 }
 
 ch::Query affinity_sql(const ranking::Params& params, const std::unordered_map<uint64_t, uint64_t>& interactions,
@@ -77,18 +83,21 @@ ch::Query affinity_sql(const ranking::Params& params, const std::unordered_map<u
   // Ordered by the author's N in ClickHouse (joined from nf_affinity), so LIMIT cuts the
   // source to its limit in SPEC §3's order without shipping every post back.
   return {"SELECT id, author_id, created_s FROM (" + std::string(kPostColumns) +
-              " WHERE _deleted = 0 AND created_at >= " + hours_before(now_ms, params.affinity_window_h) +
-              " AND author_id IN (SELECT author_id FROM nf_affinity)) AS candidates"
+              " WHERE author_id IN (SELECT author_id FROM nf_affinity) AND _deleted = 0 AND created_at >= " +
+              hours_before(now_ms, params.affinity_window_h) + ") AS candidates"
               " ANY LEFT JOIN nf_affinity AS affinity USING author_id"
               " ORDER BY n DESC, created_s DESC, id DESC LIMIT " + std::to_string(params.affinity_limit),
           {std::move(authors)}};
 }
 
+// post_metrics_1d: one row per post, day and action in 32-row granules, so the read is
+// the candidates' rows, not whole granules of every post's states. The day holding the
+// retention edge counts whole (schema/clickhouse/0005_ranking_reads.sql).
 ch::Query engagement_sql(const std::set<uint64_t>& post_ids, int64_t now_ms) {
   return {"SELECT post_id, uniqExactMergeIf(events, action = 'like') AS l, "
           "uniqExactMergeIf(events, action = 'comment') AS c, uniqExactMergeIf(events, action = 'share') AS s, "
-          "uniqExactMergeIf(events, action = 'impression') AS i FROM post_metrics_1h WHERE post_id IN nf_posts"
-          " AND hour >= toStartOfHour(" + hours_before(now_ms, kEventRetentionDays * 24) +
+          "uniqExactMergeIf(events, action = 'impression') AS i FROM post_metrics_1d WHERE post_id IN nf_posts"
+          " AND day >= toDate(" + hours_before(now_ms, kEventRetentionDays * 24) +
               ") AND action IN ('like', 'comment', 'share', 'impression') GROUP BY post_id",
           {ch::id_table("nf_posts", "post_id", post_ids)}};
 }
@@ -155,28 +164,34 @@ FetchedCandidates fetch_candidates(const ch::Client& clickhouse, discover::Trend
   }
   fetched.timings.push_back({"follow, interactions, seen, trending", elapsed_ms(started)});
 
-  // Stage 2: F3 (needs N) while the counts of F1 ∪ F2 are read.
+  // Stage 2: the counts of F1 ∪ F2, while F3 (needs N) is read and then the counts of
+  // the affinity posts no other source found (one chain beside the other, not in turn).
   started = Clock::now();
   std::set<uint64_t> counted;
   for (const auto* source : {&input.sources.follow, &input.sources.trending})
     for (const auto& post : *source) counted.insert(post.id);
-  std::future<std::vector<nlohmann::json>> affinity_rows;
+  struct Affinity {
+    std::vector<ranking::Post> posts;
+    std::unordered_map<uint64_t, ranking::Engagement> engagement;  // of the posts not in `counted`
+  };
+  std::future<Affinity> affinity;
   if (!input.author_interactions.empty())
-    affinity_rows = std::async(std::launch::async, query, affinity_sql(params, input.author_interactions, now_ms));
+    affinity = std::async(std::launch::async, [&] {
+      Affinity out;
+      out.posts = parse_posts(clickhouse.query(affinity_sql(params, input.author_interactions, now_ms)));
+      std::set<uint64_t> missing;
+      for (const auto& post : out.posts)
+        if (!counted.count(post.id)) missing.insert(post.id);
+      if (!missing.empty()) out.engagement = parse_engagement(clickhouse.query(engagement_sql(missing, now_ms)));
+      return out;
+    });
   if (!counted.empty()) input.engagement = parse_engagement(clickhouse.query(engagement_sql(counted, now_ms)));
-  if (affinity_rows.valid()) input.sources.affinity = parse_posts(affinity_rows.get());
-  fetched.timings.push_back({"affinity posts, engagement", elapsed_ms(started)});
-
-  // Stage 3: counts of affinity posts no other source found.
-  std::set<uint64_t> missing;
-  for (const auto& post : input.sources.affinity)
-    if (!counted.count(post.id)) missing.insert(post.id);
-  if (!missing.empty()) {
-    started = Clock::now();
-    for (auto& [id, counts] : parse_engagement(clickhouse.query(engagement_sql(missing, now_ms))))
-      input.engagement[id] = counts;
-    fetched.timings.push_back({"affinity engagement", elapsed_ms(started)});
+  if (affinity.valid()) {
+    auto found = affinity.get();
+    input.sources.affinity = std::move(found.posts);
+    for (auto& [id, counts] : found.engagement) input.engagement[id] = counts;
   }
+  fetched.timings.push_back({"engagement; affinity posts, then their engagement", elapsed_ms(started)});
   return fetched;
 }
 

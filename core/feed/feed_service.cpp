@@ -85,18 +85,55 @@ FeedPage FeedService::feed(uint64_t user_id, size_t limit, const std::optional<s
     }
   }
 
-  // Miss: rank, keep the whole list for the next pages, answer this one.
-  std::string why_not;
-  if (auto ranked = rank_through_breaker(user_id, now_ms, &why_not)) {
-    const CachedFeed value{now_ms, feed_items(ranked->result)};
-    if (cache == CacheUse::use) store_cached_feed(*redis_, user_id, value, cache_ttl_s_);
-    return page_of(user_id, "ranked", now_ms, value.items, limit, after);
-  }
+  // Miss: rank (once for concurrent misses of this user), keep the whole list for the
+  // next pages, answer this one.
+  const auto miss = rank_miss(user_id, now_ms, cache);
+  if (miss->feed) return page_of(user_id, "ranked", miss->feed->computed_at_ms, miss->feed->items, limit, after);
 
   // ClickHouse cannot answer: the timeline, not cached (ranking returns with ClickHouse).
-  auto page = page_of(user_id, "timeline", now_ms, timeline_or_fail(user_id, why_not), limit, after);
+  auto page = page_of(user_id, "timeline", now_ms, timeline_or_fail(user_id, miss->why_not), limit, after);
   page.fallback = true;
   return page;
+}
+
+std::shared_ptr<const FeedService::MissOutcome> FeedService::rank_miss(uint64_t user_id, int64_t now_ms,
+                                                                       CacheUse cache) {
+  if (cache == CacheUse::bypass) {  // the CLI's --no-cache: its own computation, never shared
+    auto outcome = std::make_shared<MissOutcome>();
+    if (auto ranked = rank_through_breaker(user_id, now_ms, &outcome->why_not))
+      outcome->feed = CachedFeed{now_ms, feed_items(ranked->result)};
+    return outcome;
+  }
+  std::promise<std::shared_ptr<const MissOutcome>> promise;
+  std::shared_future<std::shared_ptr<const MissOutcome>> running;
+  {
+    std::lock_guard lock(misses_mutex_);
+    auto [it, first] = misses_in_flight_.try_emplace(user_id);
+    if (first)
+      it->second = promise.get_future().share();
+    else
+      running = it->second;
+  }
+  if (running.valid()) return running.get();  // another request of this user is ranking
+
+  const auto done = [this, user_id] {
+    std::lock_guard lock(misses_mutex_);
+    misses_in_flight_.erase(user_id);
+  };
+  auto outcome = std::make_shared<MissOutcome>();
+  try {
+    if (auto ranked = rank_through_breaker(user_id, now_ms, &outcome->why_not)) {
+      outcome->feed = CachedFeed{now_ms, feed_items(ranked->result)};
+      store_cached_feed(*redis_, user_id, *outcome->feed, cache_ttl_s_);
+    }
+  } catch (...) {
+    done();
+    promise.set_exception(std::current_exception());
+    throw;
+  }
+  done();
+  promise.set_value(outcome);
+  return outcome;
 }
 
 size_t FeedService::warm(uint64_t user_id, int64_t now_ms) {

@@ -6,8 +6,12 @@
 
 #include <chrono>
 #include <cstdint>
+#include <future>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 
 #include "core/clickhouse/client.hpp"
 #include "core/config/config.hpp"
@@ -66,6 +70,18 @@ class FeedService {
   };
   std::optional<Ranked> rank_through_breaker(uint64_t user_id, int64_t now_ms, std::string* why_not);
   std::vector<FeedItem> timeline_or_fail(uint64_t user_id, const std::string& clickhouse_why);
+
+  // A cache miss, ranked and cached once however many requests of the user miss at the
+  // same time in this process: the first ranks, the others wait for its answer (a burst
+  // of one user's requests costs one ranking, not one each). `feed` empty: ClickHouse
+  // could not answer (`why_not` says why).
+  struct MissOutcome {
+    std::optional<CachedFeed> feed;
+    std::string why_not;
+  };
+  std::shared_ptr<const MissOutcome> rank_miss(uint64_t user_id, int64_t now_ms, CacheUse cache);
+  std::mutex misses_mutex_;
+  std::unordered_map<uint64_t, std::shared_future<std::shared_ptr<const MissOutcome>>> misses_in_flight_;
 
   ranking::Params params_;
   ch::Client clickhouse_;

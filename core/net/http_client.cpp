@@ -35,6 +35,53 @@ size_t append_header(char* data, size_t size, size_t count, void* user) {
   return size * count;
 }
 
+// Idle easy handles, each with its connection cache: a request takes one and gives it
+// back, so the next request to the same server reuses the open keep-alive connection
+// (ClickHouse answers a ranking read in a few ms; a new TCP connection per query was a
+// large share of that). curl checks a cached connection before reusing it and opens a
+// new one when the server closed it.
+class HandlePool {
+ public:
+  struct Release {
+    void operator()(CURL* handle) const { pool().give_back(handle); }
+  };
+  using Handle = std::unique_ptr<CURL, Release>;
+
+  static HandlePool& pool() {
+    static auto* instance = new HandlePool();  // never destroyed: handles may outlive static destruction
+    return *instance;
+  }
+
+  Handle take() {
+    {
+      std::lock_guard lock(mutex_);
+      if (!idle_.empty()) {
+        CURL* handle = idle_.back();
+        idle_.pop_back();
+        curl_easy_reset(handle);  // options go, the connection cache stays
+        return Handle(handle);
+      }
+    }
+    return Handle(curl_easy_init());
+  }
+
+ private:
+  static constexpr size_t kMaxIdle = 64;
+
+  void give_back(CURL* handle) {
+    if (!handle) return;
+    std::lock_guard lock(mutex_);
+    if (idle_.size() < kMaxIdle) {
+      idle_.push_back(handle);
+      return;
+    }
+    curl_easy_cleanup(handle);
+  }
+
+  std::mutex mutex_;
+  std::vector<CURL*> idle_;
+};
+
 }  // namespace
 
 std::string HttpResponse::header(std::string_view name) const {
@@ -45,7 +92,7 @@ std::string HttpResponse::header(std::string_view name) const {
 
 tl::expected<HttpResponse, std::string> perform(const HttpRequest& request) {
   ensure_curl_initialized();
-  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
+  const auto curl = HandlePool::pool().take();
   if (!curl) return tl::unexpected(std::string("curl_easy_init failed"));
 
   HttpResponse response;

@@ -42,6 +42,12 @@ Params params_from(const config::Config& config) {
   params.affinity_window_h = non_negative_int(config, "ranking.affinity_window_h");
   params.affinity_days = non_negative_int(config, "ranking.affinity_days");
   params.seen_window_h = non_negative_int(config, "ranking.seen_window_h");
+  // The seen filter reads ClickHouse's user_seen, which keeps two days (schema 0004).
+  if (params.seen_window_h > kMaxSeenWindowH)
+    fail_usage("configuration key 'ranking.seen_window_h' (from " +
+               config.values.find("ranking.seen_window_h")->second.origin + ") is " +
+               std::to_string(params.seen_window_h) + ", but ClickHouse's user_seen keeps " +
+               std::to_string(kMaxSeenWindowH) + " hours: set 48 or less");
   return params;
 }
 

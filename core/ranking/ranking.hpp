@@ -18,6 +18,9 @@
 
 namespace nf::ranking {
 
+// The longest seen window the store holds (user_seen keeps two days: schema/clickhouse/0004).
+constexpr int64_t kMaxSeenWindowH = 48;
+
 // Where a candidate came from; the order is the merge priority (F1 > F2 > F3).
 enum class Source { follow = 1, trending = 2, affinity = 3 };
 std::string_view source_name(Source source);  // "follow", "trending", "affinity"

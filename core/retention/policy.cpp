@@ -18,6 +18,8 @@ const std::vector<RetentionPolicy>& default_policies() {
       {"events", "ts", 30, TimeBucket::second},
       {"post_metrics_1h", "hour", 30, TimeBucket::hour},
       {"user_author_90d", "day", 90, TimeBucket::day},
+      {"post_metrics_1d", "day", 30, TimeBucket::day},
+      {"user_seen", "day", 2, TimeBucket::day},
   };
   return policies;
 }

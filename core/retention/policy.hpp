@@ -6,7 +6,9 @@
 // A row stands for a span of time that starts at its time column's value:
 //   events           ts    one event, to the second        [ts, ts + 1 s)
 //   post_metrics_1h  hour  the events of that hour          [hour, hour + 1 h)
+//   post_metrics_1d  day   the events of that server day    [day, day + 1 day)
 //   user_author_90d  day   the events of that server day    [day, day + 1 day)
+//   user_seen        day   the events of that server day    [day, day + 1 day)
 // The window is [cutoff, now] with cutoff = now - days: a row at exactly the cutoff is
 // inside (the ranking reads `ts >= now() - INTERVAL 30 DAY`). A row has expired only when
 // its whole span ends at or before the cutoff, because only then can no event it counts be
@@ -23,7 +25,8 @@
 //                    (`hour >= toStartOfHour(now() - INTERVAL 30 DAY)`) are kept, and the
 //                    bucket starting before the cutoff that holds it (up to 59 min 59 s of
 //                    events outside the window) is kept with them.
-//   user_author_90d  dropped iff max(day) + 1 <= the cutoff's date, in days. Bucket d holds
+//   post_metrics_1d, user_author_90d, user_seen (day buckets)
+//                    dropped iff max(day) + 1 <= the cutoff's date, in days. Bucket d holds
 //                    the events with toDate(ts) = d in the SERVER's time zone (the
 //                    materialized view's toDate), so the cutoff's date must be the server's
 //                    toDate(cutoff) too, never computed here. An event inside the window has
@@ -56,8 +59,9 @@ struct RetentionPolicy {
   TimeBucket bucket = TimeBucket::second;
 };
 
-// events 30 days, post_metrics_1h 30 days, user_author_90d 90 days (SPEC §2, the schema's
-// TTLs in schema/clickhouse/0002_events.sql).
+// events, post_metrics_1h and post_metrics_1d 30 days, user_author_90d 90 days (SPEC §2,
+// the schema's TTLs in schema/clickhouse/0002_events.sql and 0005), user_seen 2 days (the
+// seen filter's 24 h, schema 0004).
 const std::vector<RetentionPolicy>& default_policies();
 
 // Where the window starts.

@@ -16,7 +16,7 @@ constexpr long kTruncateTimeoutMs = 60000;  // dropping every part of a large ta
 const std::vector<std::string>& clickhouse_data_tables() {
   static const std::vector<std::string> tables = {
       "users",           "follows",         "posts",       "likes",    "comments", "events",
-      "post_metrics_1h", "user_author_90d", "backfill_checkpoints",
+      "post_metrics_1h", "post_metrics_1d", "user_author_90d", "user_seen", "posts_by_author", "backfill_checkpoints",
   };
   return tables;
 }

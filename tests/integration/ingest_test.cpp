@@ -419,9 +419,12 @@ TEST_CASE("ingest: SIGKILLed at random moments and restarted, ClickHouse ends wi
   std::set<uint64_t> users, posts;
   for (int i = 1; i <= kUsers; ++i) users.insert(base + i);
   for (const auto& [post, author] : author_of) posts.insert(post);
-  std::map<std::string, uint64_t> per_post_action, per_user_author_action;
+  std::map<std::string, uint64_t> per_post_action, per_post_ranked_action, per_user_author_action;
+  std::set<std::string> seen_pairs;
   for (const auto& e : produced) {
     ++per_post_action[std::to_string(e.post_id) + "|" + e.action];
+    if (e.action != "view") ++per_post_ranked_action[std::to_string(e.post_id) + "|" + e.action];
+    seen_pairs.insert(std::to_string(e.user_id) + "|" + std::to_string(e.post_id));
     if (e.action == "like" || e.action == "comment" || e.action == "share")
       ++per_user_author_action[std::to_string(e.user_id) + "|" + std::to_string(e.author_id) + "|" + e.action];
   }
@@ -444,6 +447,13 @@ TEST_CASE("ingest: SIGKILLed at random moments and restarted, ClickHouse ends wi
         ch_rows("SELECT post_id AS c1, toString(action) AS c2, uniqExactMerge(events) AS c3 FROM post_metrics_1h "
                 "WHERE post_id IN " + in_list(posts) + " GROUP BY c1, c2"));
     diff += describe_difference(
+        "post_metrics_1d", as_rows(per_post_ranked_action),
+        ch_rows("SELECT post_id AS c1, toString(action) AS c2, uniqExactMerge(events) AS c3 FROM post_metrics_1d "
+                "WHERE post_id IN " + in_list(posts) + " GROUP BY c1, c2"));
+    diff += describe_difference(
+        "user_seen", seen_pairs,
+        ch_rows("SELECT DISTINCT user_id AS c1, post_id AS c2 FROM user_seen WHERE user_id IN " + in_list(users)));
+    diff += describe_difference(
         "user_author_90d", as_rows(per_user_author_action),
         ch_rows("SELECT user_id AS c1, author_id AS c2, toString(action) AS c3, uniqExactMerge(events) AS c4 "
                 "FROM user_author_90d WHERE user_id IN " + in_list(users) + " GROUP BY c1, c2, c3"));
@@ -459,6 +469,20 @@ TEST_CASE("ingest: SIGKILLed at random moments and restarted, ClickHouse ends wi
     for (const auto id : hard_deleted_posts) deleted.insert(std::to_string(id) + "|1");
     diff += describe_difference("hard-deleted posts", deleted,
                                 ch_rows("SELECT id AS c1, _deleted AS c2 FROM posts FINAL WHERE id IN " + in_list(hard_deleted_posts)));
+    // posts_by_author, which F1 and F3 read: the same live rows, and a hard delete replaces
+    // the post under its author (PostgreSQL sends the whole old row).
+    diff += describe_difference(
+        "posts_by_author",
+        pg_rows(*pg, "SELECT author_id, id, floor(extract(epoch FROM created_at))::bigint, (deleted_at IS NOT NULL)::int "
+                     "FROM posts WHERE id " + ids),
+        ch_rows("SELECT author_id AS c1, id AS c2, toUnixTimestamp(created_at) AS c3, _deleted AS c4 "
+                "FROM posts_by_author FINAL WHERE id " + ids + " AND id NOT IN " + in_list(hard_deleted_posts)));
+    std::set<std::string> deleted_by_author;
+    for (const auto id : hard_deleted_posts) deleted_by_author.insert(std::to_string(author_of.at(id)) + "|" + std::to_string(id) + "|1");
+    diff += describe_difference(
+        "hard-deleted posts_by_author", deleted_by_author,
+        ch_rows("SELECT author_id AS c1, id AS c2, _deleted AS c3 FROM posts_by_author FINAL WHERE id IN " +
+                in_list(hard_deleted_posts)));
     diff += describe_difference(
         "likes", pg_rows(*pg, "SELECT user_id, post_id FROM likes WHERE user_id " + ids),
         ch_rows("SELECT user_id AS c1, post_id AS c2 FROM likes FINAL WHERE user_id " + ids + " AND _deleted = 0"));

@@ -36,15 +36,17 @@ constexpr int64_t kDay = 86400;
 enum class Made {
   by_schema_apply,      // all by schema apply (TTL where the server has it)
   events_without_ttl,   // `events` first in the 18.16 form, the rest by schema apply
-  all_without_ttl,      // 0002's tables and views first in the 18.16 form, as a database
+  all_without_ttl,      // the retained tables and views first in the 18.16 form, as a database
                         // made on 18.16 and kept through an upgrade
 };
 
-// 0002_events.sql's statements rendered for Debian's 18.16: no TTL clauses.
-std::vector<std::string> events_schema_without_ttl() {
+// The statements of the ClickHouse migrations that hold retained tables (0002 events,
+// 0004 user_seen, 0005 ranking_reads) rendered for Debian's 18.16: no TTL clauses.
+std::vector<std::string> retained_schema_without_ttl() {
+  std::vector<std::string> out;
   for (const auto& migration :
        nf::schema::load_migrations(nf::schema::Target::clickhouse, nf::schema::embedded_files())) {
-    if (migration.name != "events") continue;
+    if (migration.name != "events" && migration.name != "user_seen" && migration.name != "ranking_reads") continue;
     nf::schema::RenderOptions options;
     options.variables["database"] = kDatabase;
     options.clickhouse = nf::ch::parse_version("18.16.1");
@@ -52,15 +54,15 @@ std::vector<std::string> events_schema_without_ttl() {
     REQUIRE(sql.has_value());
     const auto statements = nf::schema::split_statements(*sql);
     REQUIRE(statements.has_value());
-    return *statements;
+    out.insert(out.end(), statements->begin(), statements->end());
   }
-  FAIL("no ClickHouse migration named events");
-  return {};
+  REQUIRE(out.size() >= 10);
+  return out;
 }
 
-// 0002's tables the way 18.16 made them: all of them, or `events` alone.
+// The retained tables the way 18.16 made them: all of them, or `events` alone.
 void make_without_ttl(const nf::ch::Client& ch, Made made) {
-  for (const auto& statement : events_schema_without_ttl()) {
+  for (const auto& statement : retained_schema_without_ttl()) {
     const bool events_table = statement.find("CREATE TABLE IF NOT EXISTS events ") != std::string::npos;
     if (made == Made::all_without_ttl || events_table) ch.execute(statement);
   }
@@ -139,6 +141,12 @@ std::string ranking_figures(const nf::ch::Client& ch, int64_t now_s) {
            "'impression') AS I FROM post_metrics_1h WHERE hour >= toStartOfHour(" + at(cutoff) +
            ") GROUP BY post_id ORDER BY post_id"))
     out += "post_metrics " + row.dump() + "\n";
+  for (const auto& row : ch.query(
+           "SELECT post_id, uniqExactMergeIf(events, action = 'like') AS L, uniqExactMergeIf(events, action = "
+           "'comment') AS C, uniqExactMergeIf(events, action = 'share') AS S, uniqExactMergeIf(events, action = "
+           "'impression') AS I FROM post_metrics_1d WHERE day >= toDate(" + at(cutoff) +
+           ") GROUP BY post_id ORDER BY post_id"))
+    out += "post_metrics_1d " + row.dump() + "\n";
   for (const auto& row :
        ch.query("SELECT author_id, uniqExactMerge(events) AS N FROM user_author_90d WHERE user_id = " +
                 std::to_string(kUser) + " AND day > toDate(" + at(now_s) +
@@ -217,6 +225,10 @@ TEST_CASE("retention drops the expired partitions of tables without TTL, keeps t
   const auto expect_metrics = expected_split(ch, "toString(toYYYYMM(toDateTime(?)))", all_times, cutoff30);
   const auto expect_affinity =
       expected_split(ch, "toString(toYYYYMM(toDate(toDateTime(?))))", interaction_times, cutoff90);
+  // The day-bucketed tables of later migrations: post_metrics_1d by month, 30 days (no
+  // views are planted, so every event is in it); user_seen by day, 2 days.
+  const auto expect_metrics_1d = expected_split(ch, "toString(toYYYYMM(toDate(toDateTime(?))))", all_times, cutoff30);
+  const auto expect_seen = expected_split(ch, "toString(toYYYYMMDD(toDate(toDateTime(?))))", all_times, now_s - 2 * kDay);
   // The plan is as intended: something to drop and something to keep in every table.
   REQUIRE(expect_events.dropped.size() >= 6);
   REQUIRE(expect_events.kept.size() >= 4);
@@ -263,6 +275,10 @@ TEST_CASE("retention drops the expired partitions of tables without TTL, keeps t
     CHECK(ids_of(table_in(report, "user_author_90d").kept) == expect_affinity.kept);
     CHECK(table_in(report, "user_author_90d").cutoff.day ==
           server_int(ch, "toUInt16(toDate(" + at(cutoff90) + "))"));
+    CHECK(ids_of(table_in(report, "post_metrics_1d").dropped) == expect_metrics_1d.dropped);
+    CHECK(ids_of(table_in(report, "post_metrics_1d").kept) == expect_metrics_1d.kept);
+    CHECK(ids_of(table_in(report, "user_seen").dropped) == expect_seen.dropped);
+    CHECK(ids_of(table_in(report, "user_seen").kept) == expect_seen.kept);
 
     // What is left in ClickHouse is what the report says was kept.
     CHECK(partition_ids(ch, "events") == expect_events.kept);
@@ -276,8 +292,9 @@ TEST_CASE("retention drops the expired partitions of tables without TTL, keeps t
     CHECK(ranking_figures(ch, now_s) == figures_before);
     CHECK_THAT(text, Catch::Contains("events: no TTL, 30 days") && Catch::Contains("is before the cutoff"));
     const auto json = nf::retention::render_retention_json(report);
-    CHECK(json["dropped_partitions"] ==
-          expect_events.dropped.size() + expect_metrics.dropped.size() + expect_affinity.dropped.size());
+    CHECK(json["dropped_partitions"] == expect_events.dropped.size() + expect_metrics.dropped.size() +
+                                            expect_affinity.dropped.size() + expect_metrics_1d.dropped.size() +
+                                            expect_seen.dropped.size());
 
     const auto again = nf::retention::apply_retention(ch, policies, now_s, false);
     INFO(nf::retention::render_retention_text(again));

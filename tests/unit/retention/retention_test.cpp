@@ -31,10 +31,11 @@ const int64_t kNow = utc(2026, 12, 3, 11, 12, 47);
 
 }  // namespace
 
-TEST_CASE("retention: the default policies: events and post_metrics_1h 30 days, user_author_90d 90 days",
+TEST_CASE("retention: the default policies: events and post_metrics_1h/1d 30 days, user_author_90d 90 days, "
+          "user_seen 2 days",
           "[retention]") {
   const auto& policies = default_policies();
-  REQUIRE(policies.size() == 3);
+  REQUIRE(policies.size() == 5);
   CHECK(policies[0].table == "events");
   CHECK(policies[0].time_column == "ts");
   CHECK(policies[0].days == 30);
@@ -47,6 +48,14 @@ TEST_CASE("retention: the default policies: events and post_metrics_1h 30 days, 
   CHECK(policies[2].time_column == "day");
   CHECK(policies[2].days == 90);
   CHECK(policies[2].bucket == TimeBucket::day);
+  CHECK(policies[3].table == "post_metrics_1d");
+  CHECK(policies[3].time_column == "day");
+  CHECK(policies[3].days == 30);
+  CHECK(policies[3].bucket == TimeBucket::day);
+  CHECK(policies[4].table == "user_seen");
+  CHECK(policies[4].time_column == "day");
+  CHECK(policies[4].days == 2);
+  CHECK(policies[4].bucket == TimeBucket::day);
 }
 
 TEST_CASE("retention: the cutoff is now minus the window, to the second", "[retention]") {
