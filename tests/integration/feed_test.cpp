@@ -171,9 +171,11 @@ class WorldRemoved {
     const std::string range = " BETWEEN " + std::to_string(base_) + " AND " + std::to_string(base_ + 999);
     try {
       const auto ch = nf::test::stack_clickhouse();
-      for (const std::string& where : {"posts WHERE id" + range, "follows WHERE follower_id" + range,
-                                      "events WHERE post_id" + range, "post_metrics_1h WHERE post_id" + range,
-                                      "user_author_90d WHERE user_id" + range})
+      for (const std::string& where :
+           {"posts WHERE id" + range, "posts_by_author WHERE id" + range, "follows WHERE follower_id" + range,
+            "events WHERE post_id" + range, "post_metrics_1h WHERE post_id" + range,
+            "post_metrics_1d WHERE post_id" + range, "user_author_90d WHERE user_id" + range,
+            "user_seen WHERE user_id" + range})
         ch.execute("ALTER TABLE " + where.substr(0, where.find(' ')) + " DELETE" + where.substr(where.find(' ')));
     } catch (const std::exception& e) {
       WARN(std::string("could not remove the feed test's world: ") + e.what());

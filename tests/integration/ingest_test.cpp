@@ -282,6 +282,8 @@ class RunPostsRemoved {
       pqxx::nontransaction tx(*pg);
       tx.exec("UPDATE posts SET deleted_at = now() WHERE deleted_at IS NULL AND id" + range_);
       nf::test::stack_clickhouse().execute("ALTER TABLE posts DELETE WHERE id" + range_);
+      nf::test::stack_clickhouse().execute("ALTER TABLE posts_by_author DELETE WHERE id" + range_);
+      nf::test::stack_clickhouse().execute("ALTER TABLE post_metrics_1d DELETE WHERE post_id" + range_);
     } catch (const std::exception& e) {
       WARN(std::string("could not remove the crash test's posts: ") + e.what());
     }
