@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """Replays feed requests at their (compressed) times and counts the answers.
 
-    replay.py PLAN TOKENS URL COMPRESS CONNECTIONS
+    replay.py PLAN TOKENS URL COMPRESS CONNECTIONS [GRACE_S]
 
 PLAN: lines "user_id<TAB>epoch_s" in order; TOKENS: lines "user_id<TAB>jwt". Request i is
 sent at start + (epoch_s[i] - epoch_s[0]) / COMPRESS by one of CONNECTIONS workers (a late
-request is sent at once). Prints one JSON line: requests, cached (answers with
-"cached":true), ranked, timeline, errors, late (sent over 1 s after their time).
+request is sent at once). A request still unsent GRACE_S (default 60) after the plan's end
+is dropped: a server that cannot keep up does not stretch the run without bound. Prints
+one JSON line: requests, cached (answers with "cached":true), ranked, timeline, errors,
+late (sent over 1 s after their time), unsent (dropped at the deadline).
 """
 import json
 import sys
@@ -19,6 +21,7 @@ from queue import Queue
 def main():
     plan_path, tokens_path, url, compress, connections = sys.argv[1:6]
     compress, connections = float(compress), int(connections)
+    grace = float(sys.argv[6]) if len(sys.argv) > 6 else 60.0
     tokens = dict(line.rstrip("\n").split("\t", 1) for line in open(tokens_path) if "\t" in line)
     plan = [line.split("\t") for line in open(plan_path) if line.strip()]
     first = int(plan[0][1])
@@ -26,7 +29,8 @@ def main():
     work = Queue()
     for user, ts in plan:
         work.put((start + (int(ts) - first) / compress, tokens[user]))
-    counts = {"requests": 0, "cached": 0, "ranked": 0, "timeline": 0, "errors": 0, "late": 0}
+    deadline = start + (int(plan[-1][1]) - first) / compress + grace
+    counts = {"requests": 0, "cached": 0, "ranked": 0, "timeline": 0, "errors": 0, "late": 0, "unsent": 0}
     lock = threading.Lock()
 
     def worker():
@@ -35,6 +39,10 @@ def main():
                 at, token = work.get_nowait()
             except Exception:
                 return
+            if time.time() > deadline:
+                with lock:
+                    counts["unsent"] += 1
+                continue
             delay = at - time.time()
             if delay > 0:
                 time.sleep(delay)

@@ -1,5 +1,7 @@
 #include "core/http/message.hpp"
 
+#include <spdlog/spdlog.h>
+
 namespace nf::http {
 
 namespace {
@@ -66,10 +68,14 @@ Response error_response(int status, std::string_view code, std::string_view mess
 
 Response error_from(const Error& e, int64_t retry_after_s) {
   switch (e.code()) {
-    case ExitCode::usage:
+    case ExitCode::usage:  // the client's own mistake, said for the client
       return error_response(400, e.reason().empty() ? "bad_request" : e.reason(), e.what());
     case ExitCode::unreachable: {
-      auto response = error_response(503, e.reason().empty() ? "unavailable" : e.reason(), e.what());
+      // Which server, where and why is for the operator's log, not for API clients.
+      const std::string code = e.reason().empty() ? "unavailable" : e.reason();
+      spdlog::warn("answering 503 {}: {}", code, e.what());
+      auto response = error_response(
+          503, code, "a service this request needs is unavailable; retry after " + std::to_string(retry_after_s) + " s");
       response.headers.emplace_back("Retry-After", std::to_string(retry_after_s));
       return response;
     }
@@ -78,7 +84,9 @@ Response error_from(const Error& e, int64_t retry_after_s) {
     case ExitCode::skipped:
       break;
   }
-  return error_response(500, e.reason().empty() ? "internal" : e.reason(), e.what());
+  const std::string code = e.reason().empty() ? "internal" : e.reason();
+  spdlog::error("answering 500 {}: {}", code, e.what());
+  return error_response(500, code, "internal error; the server logged the cause");
 }
 
 Target parse_target(std::string_view target) {

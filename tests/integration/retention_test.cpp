@@ -10,6 +10,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/clickhouse/client.hpp"
@@ -131,22 +132,18 @@ const nf::retention::TableRetention& table_in(const nf::retention::RetentionRepo
 }
 
 // What the ranking reads (docs/schema.md), as of `now_s`: L, C, S, I per post from the
-// hourly aggregate, N per author from the 90-day one, and the events of the 30-day window.
+// hourly and the daily aggregates, N per author from the 90-day one, and the events of the 30-day window.
 std::string ranking_figures(const nf::ch::Client& ch, int64_t now_s) {
   const int64_t cutoff = now_s - 30 * kDay;
   std::string out;
-  for (const auto& row : ch.query(
-           "SELECT post_id, uniqExactMergeIf(events, action = 'like') AS L, uniqExactMergeIf(events, action = "
-           "'comment') AS C, uniqExactMergeIf(events, action = 'share') AS S, uniqExactMergeIf(events, action = "
-           "'impression') AS I FROM post_metrics_1h WHERE hour >= toStartOfHour(" + at(cutoff) +
-           ") GROUP BY post_id ORDER BY post_id"))
-    out += "post_metrics " + row.dump() + "\n";
-  for (const auto& row : ch.query(
-           "SELECT post_id, uniqExactMergeIf(events, action = 'like') AS L, uniqExactMergeIf(events, action = "
-           "'comment') AS C, uniqExactMergeIf(events, action = 'share') AS S, uniqExactMergeIf(events, action = "
-           "'impression') AS I FROM post_metrics_1d WHERE day >= toDate(" + at(cutoff) +
-           ") GROUP BY post_id ORDER BY post_id"))
-    out += "post_metrics_1d " + row.dump() + "\n";
+  // The hourly and the daily aggregate, each with the bucket bound the ranking used on it.
+  for (const auto& [table, bound] : {std::pair<std::string, std::string>{"post_metrics_1h", "hour >= toStartOfHour("},
+                                     {"post_metrics_1d", "day >= toDate("}})
+    for (const auto& row : ch.query(
+             "SELECT post_id, uniqExactMergeIf(events, action = 'like') AS L, uniqExactMergeIf(events, action = "
+             "'comment') AS C, uniqExactMergeIf(events, action = 'share') AS S, uniqExactMergeIf(events, action = "
+             "'impression') AS I FROM " + table + " WHERE " + bound + at(cutoff) + ") GROUP BY post_id ORDER BY post_id"))
+      out += table + " " + row.dump() + "\n";
   for (const auto& row :
        ch.query("SELECT author_id, uniqExactMerge(events) AS N FROM user_author_90d WHERE user_id = " +
                 std::to_string(kUser) + " AND day > toDate(" + at(now_s) +

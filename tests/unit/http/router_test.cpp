@@ -85,10 +85,13 @@ TEST_CASE("router: handler errors become statuses, unexpected exceptions leak no
   CHECK(down.status == 503);
   CHECK(body_of(down)["error"]["code"] == "unavailable");
   CHECK(header_of(down, "Retry-After") == "5");
+  CHECK(down.body.find("kafka is down") == std::string::npos);  // the cause goes to the log
+  CHECK_THAT(body_of(down)["error"]["message"].get<std::string>(), Catch::Contains("retry after 5 s"));
 
   const auto failed = router.dispatch(request("GET", "/failed"));
   CHECK(failed.status == 500);
   CHECK(body_of(failed)["error"]["code"] == "internal");
+  CHECK(failed.body.find("ranking failed") == std::string::npos);
 
   const auto bug = router.dispatch(request("GET", "/bug"));
   CHECK(bug.status == 500);
