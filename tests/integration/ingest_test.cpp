@@ -333,6 +333,7 @@ TEST_CASE("ingest: SIGKILLed at random moments and restarted, ClickHouse ends wi
   std::atomic<bool> traffic_done = false;
   std::string traffic_error;
   std::set<uint64_t> hard_deleted_posts;
+  std::map<uint64_t, uint64_t> author_of_deleted;  // hard-deleted post → author
   std::thread traffic([&] {
     try {
       TestProducer producer;
@@ -390,6 +391,7 @@ TEST_CASE("ingest: SIGKILLed at random moments and restarted, ClickHouse ends wi
             tx.exec_params("UPDATE posts SET caption = 'short-lived, edited' WHERE id = $1", victim);
             tx.exec_params("DELETE FROM posts WHERE id = $1", victim);
             hard_deleted_posts.insert(victim);
+            author_of_deleted[victim] = user;
             break;
           }
         }
@@ -480,7 +482,7 @@ TEST_CASE("ingest: SIGKILLed at random moments and restarted, ClickHouse ends wi
         ch_rows("SELECT author_id AS c1, id AS c2, toUnixTimestamp(created_at) AS c3, _deleted AS c4 "
                 "FROM posts_by_author FINAL WHERE id " + ids + " AND id NOT IN " + in_list(hard_deleted_posts)));
     std::set<std::string> deleted_by_author;
-    for (const auto id : hard_deleted_posts) deleted_by_author.insert(std::to_string(author_of.at(id)) + "|" + std::to_string(id) + "|1");
+    for (const auto id : hard_deleted_posts) deleted_by_author.insert(std::to_string(author_of_deleted.at(id)) + "|" + std::to_string(id) + "|1");
     diff += describe_difference(
         "hard-deleted posts_by_author", deleted_by_author,
         ch_rows("SELECT author_id AS c1, id AS c2, _deleted AS c3 FROM posts_by_author FINAL WHERE id IN " +

@@ -41,8 +41,8 @@ enum class Made {
                         // made on 18.16 and kept through an upgrade
 };
 
-// The statements of the ClickHouse migrations that hold retained tables (0002 events,
-// 0004 user_seen, 0005 ranking_reads) rendered for Debian's 18.16: no TTL clauses.
+// The statements of the ClickHouse migrations that make retained tables (0002 events,
+// 0004 user_seen, 0005's post_metrics_1d) rendered for Debian's 18.16: no TTL clauses.
 std::vector<std::string> retained_schema_without_ttl() {
   std::vector<std::string> out;
   for (const auto& migration :
@@ -55,7 +55,9 @@ std::vector<std::string> retained_schema_without_ttl() {
     REQUIRE(sql.has_value());
     const auto statements = nf::schema::split_statements(*sql);
     REQUIRE(statements.has_value());
-    out.insert(out.end(), statements->begin(), statements->end());
+    for (const auto& statement : *statements)  // 0005's posts_by_author is not retained (and needs posts)
+      if (migration.name != "ranking_reads" || statement.find("post_metrics_1d") != std::string::npos)
+        out.push_back(statement);
   }
   REQUIRE(out.size() >= 10);
   return out;

@@ -18,6 +18,7 @@
 #include "core/pg/connection.hpp"
 #include "core/schema/embedded.hpp"
 #include "core/schema/migration.hpp"
+#include "core/schema/statements.hpp"
 #include "tests/support/run.hpp"
 #include "tests/support/stack.hpp"
 
@@ -366,7 +367,10 @@ TEST_CASE("schema: a ClickHouse migrations table from before engine features wer
   ch.execute("CREATE DATABASE " + std::string(ScratchNamespaces::kDatabase), false);
   ch.execute("CREATE TABLE novafeed_schema_migrations (version UInt32, name String, checksum String, "
              "applied_at DateTime DEFAULT now()) ENGINE = MergeTree ORDER BY version");
-  // (0001's tables are not needed by the later migrations, so only its row is made.)
+  // 0001 really applied (0005 reads its posts table), and recorded the old way.
+  const auto first = nf::schema::split_statements(migrations[0].sql);
+  REQUIRE(first.has_value());
+  for (const auto& statement : *first) ch.execute(statement);
   ch.execute("INSERT INTO novafeed_schema_migrations (version, name, checksum) VALUES (1, '" + migrations[0].name +
              "', '" + migrations[0].checksum + "')");
 
