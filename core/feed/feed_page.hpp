@@ -31,6 +31,9 @@ struct FeedPage {
   std::vector<FeedItem> items;
   std::optional<std::string> next_cursor;
   bool fallback = false;  // timeline because the breaker is open or ClickHouse failed
+  // A miss answered by another request's ranking (concurrent misses of one user in this
+  // process rank once); not part of the JSON.
+  bool shared = false;
 };
 
 // {user_id, algo, cached, computed_at, items:[{post_id, author_id, created_at, score, source}],

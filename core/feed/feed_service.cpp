@@ -87,8 +87,14 @@ FeedPage FeedService::feed(uint64_t user_id, size_t limit, const std::optional<s
 
   // Miss: rank (once for concurrent misses of this user), keep the whole list for the
   // next pages, answer this one.
-  const auto miss = rank_miss(user_id, now_ms, cache);
-  if (miss->feed) return page_of(user_id, "ranked", miss->feed->computed_at_ms, miss->feed->items, limit, after);
+  bool shared = false;
+  const auto miss = rank_miss(user_id, now_ms, cache, &shared);
+  if (miss->feed) {
+    auto page = page_of(user_id, "ranked", miss->feed->computed_at_ms, miss->feed->items, limit, after);
+    page.cached = miss->from_cache && !shared;
+    page.shared = shared;
+    return page;
+  }
 
   // ClickHouse cannot answer: the timeline, not cached (ranking returns with ClickHouse).
   auto page = page_of(user_id, "timeline", now_ms, timeline_or_fail(user_id, miss->why_not), limit, after);
@@ -97,7 +103,7 @@ FeedPage FeedService::feed(uint64_t user_id, size_t limit, const std::optional<s
 }
 
 std::shared_ptr<const FeedService::MissOutcome> FeedService::rank_miss(uint64_t user_id, int64_t now_ms,
-                                                                       CacheUse cache) {
+                                                                       CacheUse cache, bool* shared) {
   if (cache == CacheUse::bypass) {  // the CLI's --no-cache: its own computation, never shared
     auto outcome = std::make_shared<MissOutcome>();
     if (auto ranked = rank_through_breaker(user_id, now_ms, &outcome->why_not))
@@ -114,7 +120,10 @@ std::shared_ptr<const FeedService::MissOutcome> FeedService::rank_miss(uint64_t 
     else
       running = it->second;
   }
-  if (running.valid()) return running.get();  // another request of this user is ranking
+  if (running.valid()) {  // another request of this user is ranking: its answer is ours
+    if (shared) *shared = true;
+    return running.get();
+  }
 
   const auto done = [this, user_id] {
     std::lock_guard lock(misses_mutex_);
@@ -122,7 +131,12 @@ std::shared_ptr<const FeedService::MissOutcome> FeedService::rank_miss(uint64_t 
   };
   auto outcome = std::make_shared<MissOutcome>();
   try {
-    if (auto ranked = rank_through_breaker(user_id, now_ms, &outcome->why_not)) {
+    // A ranking of this user may have ended (and been cached) between this request's
+    // cache read and now: then it is a hit, not a second ranking.
+    if (auto cached = read_cached_feed(*redis_, user_id, &memo_)) {
+      outcome->feed = std::move(*cached);
+      outcome->from_cache = true;
+    } else if (auto ranked = rank_through_breaker(user_id, now_ms, &outcome->why_not)) {
       outcome->feed = CachedFeed{now_ms, feed_items(ranked->result)};
       store_cached_feed(*redis_, user_id, *outcome->feed, cache_ttl_s_);
     }

@@ -78,8 +78,10 @@ class FeedService {
   struct MissOutcome {
     std::optional<CachedFeed> feed;
     std::string why_not;
+    bool from_cache = false;  // the leader found it cached after all (a ranking just ended)
   };
-  std::shared_ptr<const MissOutcome> rank_miss(uint64_t user_id, int64_t now_ms, CacheUse cache);
+  // `shared` (when given) is set when another request's outcome answers this one.
+  std::shared_ptr<const MissOutcome> rank_miss(uint64_t user_id, int64_t now_ms, CacheUse cache, bool* shared);
   std::mutex misses_mutex_;
   std::unordered_map<uint64_t, std::shared_future<std::shared_ptr<const MissOutcome>>> misses_in_flight_;
 

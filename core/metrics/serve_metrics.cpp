@@ -32,6 +32,10 @@ ServeMetrics::ServeMetrics(std::vector<std::string> routes, NowMs now_ms)
                           .counter("novafeed_feed_fallbacks_total",
                                    "feed requests answered with the PostgreSQL timeline because ClickHouse failed")
                           .with({})),
+      feed_rankings_(registry_
+                         .counter("novafeed_feed_rankings_total",
+                                  "cache misses ranked from ClickHouse (concurrent misses of one user rank once)")
+                         .with({})),
       events_accepted_(
           registry_.counter("novafeed_events_accepted_total", "events delivered to Kafka and acknowledged").with({})),
       events_duplicates_(registry_
@@ -67,10 +71,11 @@ void ServeMetrics::record_request(std::string_view route, int status, double sec
   today_.record_request(now_ms_(), found->first == kFeedRoute, seconds);
 }
 
-void ServeMetrics::record_feed(std::string_view algo, bool cached, bool fallback) {
+void ServeMetrics::record_feed(std::string_view algo, bool cached, bool fallback, bool shared) {
   const std::string algo_label = algo == "ranked" || algo == "timeline" ? std::string(algo) : "other";
   feed_requests_.with({algo_label, cached ? "true" : "false"}).add();
   if (fallback) feed_fallbacks_.add();
+  if (algo == "ranked" && !cached && !shared) feed_rankings_.add();
   today_.record_feed(now_ms_(), cached, fallback);
 }
 

@@ -38,7 +38,8 @@ class ServeMetrics {
   void record_request(std::string_view route, int status, double seconds);
   // One GET /api/v1/feed: algo "ranked" or "timeline" (else "other"), answered from the
   // Redis cache or not, and whether it fell back to the timeline.
-  void record_feed(std::string_view algo, bool cached, bool fallback);
+  // `shared`: a miss answered by a concurrent request's ranking (not ranked again).
+  void record_feed(std::string_view algo, bool cached, bool fallback, bool shared = false);
   // One POST /api/v1/events that reached Kafka, and one refused with 503.
   void record_events(uint64_t accepted, uint64_t duplicates, uint64_t rejected);
   void record_events_unavailable();
@@ -61,6 +62,7 @@ class ServeMetrics {
   Family<Histogram>& durations_;
   Family<Counter>& feed_requests_;
   Counter& feed_fallbacks_;
+  Counter& feed_rankings_;
   Counter& events_accepted_;
   Counter& events_duplicates_;
   Counter& events_rejected_;

@@ -34,7 +34,7 @@ http::Response get_feed(Backend& backend, const http::Request& request, int64_t 
   std::optional<std::string> cursor;
   if (auto value = request.query_param("cursor"); value && !value->empty()) cursor = std::string(*value);
   const auto page = backend.feed->feed(caller.user_id, static_cast<size_t>(limit), cursor, now_ms);
-  backend.metrics->record_feed(page.algo, page.cached, page.fallback);
+  backend.metrics->record_feed(page.algo, page.cached, page.fallback, page.shared);
   return http::json_response(200, feed::to_json(page));
 }
 

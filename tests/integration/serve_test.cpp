@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <future>
 #include <cmath>
 #include <fstream>
 #include <map>
@@ -260,6 +261,30 @@ TEST_CASE("serve: on seeded data the feed equals a recomputation from raw rows, 
       path = "/api/v1/feed?limit=20&cursor=" + nf::net::url_encode(page["next_cursor"].get<std::string>());
     }
     CHECK(paged == all["items"]);
+  }
+
+  SECTION("concurrent misses of one user rank once and get the same answer") {
+    const auto rankings = [&server] {
+      const auto body = server.request("GET", "/metrics", "").body;
+      const std::string name = "\nnovafeed_feed_rankings_total ";
+      const auto at = body.find(name);
+      REQUIRE(at != std::string::npos);
+      return std::stoull(body.substr(at + name.size()));
+    };
+    const uint64_t user = 3;
+    drop_cached_feed(user);
+    const auto before = rankings();
+    std::vector<std::future<json>> answers;
+    for (int i = 0; i < 8; ++i)
+      answers.push_back(std::async(std::launch::async, [&] { return server.get_json("/api/v1/feed?limit=50", token_for(user)); }));
+    std::vector<json> pages;
+    for (auto& answer : answers) pages.push_back(answer.get());
+    CHECK(rankings() - before == 1);
+    for (const auto& page : pages) {
+      CHECK(page["algo"] == "ranked");
+      CHECK(page["items"] == pages.front()["items"]);
+      CHECK(page["computed_at"] == pages.front()["computed_at"]);
+    }
   }
 
   SECTION("likes posted through the API reach ClickHouse and move the post up after invalidation") {
