@@ -5,10 +5,13 @@
 #include "core/json/fields.hpp"
 #include "core/discover/suggestions.hpp"
 #include "core/error/error.hpp"
+#include "core/redis/keys.hpp"
 
 namespace nf::discover {
 
-std::string suggestions_key(uint64_t user_id) { return "suggest:users:" + std::to_string(user_id); }
+std::string suggestions_key(uint64_t user_id) {
+  return std::string(redis::kSuggestionsPrefix) + std::to_string(user_id);
+}
 
 std::vector<SuggestedUser> rank_suggestions(std::vector<SuggestionCandidate> candidates, size_t limit) {
   std::vector<SuggestedUser> ranked;

@@ -1,6 +1,7 @@
 // The trending list's window names, Redis key and JSON shape (docs/redis-keys.md).
 #include "core/error/error.hpp"
 #include "core/json/fields.hpp"
+#include "core/redis/keys.hpp"
 #include "core/discover/trending.hpp"
 
 namespace nf::discover {
@@ -15,7 +16,7 @@ int64_t window_hours(std::string_view window) {
 
 std::string hot_posts_key(std::string_view window) {
   window_hours(window);
-  return "hot:posts:" + std::string(window);
+  return std::string(redis::kHotPostsPrefix) + std::string(window);
 }
 
 nlohmann::json to_json(const TrendingList& list) {

@@ -3,6 +3,7 @@
 #include <unordered_set>
 
 #include "core/error/error.hpp"
+#include "core/redis/keys.hpp"
 
 namespace nf::events {
 
@@ -21,7 +22,8 @@ constexpr std::string_view kMarkScript =
 }  // namespace
 
 std::string dedup_key(uint64_t user_id, const std::string& event_id) {
-  std::string key = "dedup:events:{";
+  std::string key(redis::kDedupPrefix);
+  key += '{';
   key += std::to_string(user_id);
   key += "}:";
   key += event_id;

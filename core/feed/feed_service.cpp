@@ -104,10 +104,13 @@ FeedPage FeedService::feed(uint64_t user_id, size_t limit, const std::optional<s
 
 std::shared_ptr<const FeedService::MissOutcome> FeedService::rank_miss(uint64_t user_id, int64_t now_ms,
                                                                        CacheUse cache, bool* shared) {
+  const auto rank_into = [&](MissOutcome& outcome) {
+    if (auto ranked = rank_through_breaker(user_id, now_ms, &outcome.why_not))
+      outcome.feed = CachedFeed{now_ms, feed_items(ranked->result)};
+  };
   if (cache == CacheUse::bypass) {  // the CLI's --no-cache: its own computation, never shared
     auto outcome = std::make_shared<MissOutcome>();
-    if (auto ranked = rank_through_breaker(user_id, now_ms, &outcome->why_not))
-      outcome->feed = CachedFeed{now_ms, feed_items(ranked->result)};
+    rank_into(*outcome);
     return outcome;
   }
   std::promise<std::shared_ptr<const MissOutcome>> promise;
@@ -136,9 +139,9 @@ std::shared_ptr<const FeedService::MissOutcome> FeedService::rank_miss(uint64_t 
     if (auto cached = read_cached_feed(*redis_, user_id, &memo_)) {
       outcome->feed = std::move(*cached);
       outcome->from_cache = true;
-    } else if (auto ranked = rank_through_breaker(user_id, now_ms, &outcome->why_not)) {
-      outcome->feed = CachedFeed{now_ms, feed_items(ranked->result)};
-      store_cached_feed(*redis_, user_id, *outcome->feed, cache_ttl_s_);
+    } else {
+      rank_into(*outcome);
+      if (outcome->feed) store_cached_feed(*redis_, user_id, *outcome->feed, cache_ttl_s_);
     }
   } catch (...) {
     done();

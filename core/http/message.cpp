@@ -71,9 +71,11 @@ Response error_from(const Error& e, int64_t retry_after_s) {
     case ExitCode::usage:  // the client's own mistake, said for the client
       return error_response(400, e.reason().empty() ? "bad_request" : e.reason(), e.what());
     case ExitCode::unreachable: {
-      // Which server, where and why is for the operator's log, not for API clients.
+      // Which server, where and why is for the operator's log, not for API clients. Each
+      // dependency's client logs its outage once when it starts and ends; per request this
+      // is debug, so an outage under load does not flood the log.
       const std::string code = e.reason().empty() ? "unavailable" : e.reason();
-      spdlog::warn("answering 503 {}: {}", code, e.what());
+      spdlog::debug("answering 503 {}: {}", code, e.what());
       auto response = error_response(
           503, code, "a service this request needs is unavailable; retry after " + std::to_string(retry_after_s) + " s");
       response.headers.emplace_back("Retry-After", std::to_string(retry_after_s));

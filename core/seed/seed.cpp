@@ -33,7 +33,7 @@ std::optional<size_t> delete_cached_keys(const config::Config& config) {
   try {
     redis::Connection connection(redis::settings_from(config));
     size_t deleted = 0;
-    for (const auto pattern : redis::novafeed_key_patterns()) deleted += redis::unlink_matching(connection, pattern);
+    for (const auto& pattern : redis::novafeed_key_patterns()) deleted += redis::unlink_matching(connection, pattern);
     spdlog::warn("seed --truncate: deleted {} novafeed keys from Redis (cached feeds, hot posts, suggestions, dedup marks)",
                  deleted);
     return deleted;

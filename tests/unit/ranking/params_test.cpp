@@ -68,3 +68,14 @@ TEST_CASE("ranking: engagement divides as real numbers, not integers", "[ranking
   CHECK(nf::ranking::age_hours(0, 5'400'000) == 0.0);  // from the future: age 0
   CHECK(nf::ranking::age_hours(5'400'000, 0) == 1.5);
 }
+
+TEST_CASE("ranking: a seen window longer than ClickHouse keeps (48 h) is a usage error, 48 is fine", "[ranking]") {
+  CHECK(nf::ranking::params_from(config_with({"ranking.seen_window_h=48"})).seen_window_h == 48);
+  try {
+    nf::ranking::params_from(config_with({"ranking.seen_window_h=49"}));
+    FAIL("expected an error for ranking.seen_window_h=49");
+  } catch (const nf::Error& e) {
+    CHECK(e.code() == nf::ExitCode::usage);
+    CHECK_THAT(e.what(), Catch::Contains("ranking.seen_window_h") && Catch::Contains("48 or less"));
+  }
+}
