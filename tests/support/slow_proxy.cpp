@@ -81,7 +81,9 @@ void SlowProxy::copy(int from, int to, std::atomic<bool>& done, bool delayed) {
     }
     last = Clock::now();
     for (ssize_t sent = 0; sent < n;) {
-      const ssize_t w = write(to, buffer + sent, static_cast<size_t>(n - sent));
+      // send(MSG_NOSIGNAL), not write(): a peer SIGKILLed mid-response must end this relay
+      // with EPIPE, not kill the test process with SIGPIPE.
+      const ssize_t w = send(to, buffer + sent, static_cast<size_t>(n - sent), MSG_NOSIGNAL);
       if (w <= 0) return;
       sent += w;
     }
