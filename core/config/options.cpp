@@ -65,6 +65,8 @@ const std::vector<OptionSpec>& option_specs() {
       {"serve.shutdown_timeout_ms", "10000", "on SIGTERM, in-flight requests get this long to finish"},
 
       {"feed.cache_ttl_s", "120", "how long a ranked feed stays cached in Redis (feed:v1:{user})"},
+      {"feed.local_cache_users", "20000",
+       "cached feeds serve also keeps in memory (hits without a Redis round trip; Redis tells it of changes); 0: off"},
       {"feed.breaker_failures", "3", "consecutive ClickHouse failures that open the circuit breaker"},
       {"feed.breaker_open_ms", "5000", "how long the breaker stays open before one probe query"},
       {"feed.trending_memo_ms", "30000", "how long serve reuses a live-computed trending list"},

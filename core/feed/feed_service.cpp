@@ -1,9 +1,12 @@
 #include "core/feed/feed_service.hpp"
 
+#include <charconv>
+
 #include <spdlog/spdlog.h>
 
 #include "core/error/error.hpp"
 #include "core/feed/timeline.hpp"
+#include "core/redis/keys.hpp"
 
 namespace nf::feed {
 
@@ -58,7 +61,18 @@ FeedPage page_of(uint64_t user_id, std::string algo, int64_t computed_at_ms, con
   return page;
 }
 
-FeedService::FeedService(const config::Config& config, redis::Pool& redis)
+FeedService::FeedService(const config::Config& config, redis::Pool& redis) : FeedService(config, redis, Sources{}) {
+  sources_.candidates = [this](uint64_t user_id, int64_t now_ms) {
+    return fetch_candidates(clickhouse_, trending_, params_, user_id, now_ms);
+  };
+  sources_.timeline = [this](uint64_t user_id, size_t limit) { return fetch_timeline(postgres_, user_id, limit); };
+  sources_.read_cache = [this](uint64_t user_id) { return read_cached_feed(*redis_, user_id, &memo_); };
+  sources_.write_cache = [this](uint64_t user_id, const CachedFeed& feed) {
+    return store_cached_feed(*redis_, user_id, feed, cache_ttl_s_);
+  };
+}
+
+FeedService::FeedService(const config::Config& config, redis::Pool& redis, Sources sources)
     : params_(checked_params(config)),
       clickhouse_(ch::settings_from(config)),
       redis_(&redis),
@@ -67,7 +81,56 @@ FeedService::FeedService(const config::Config& config, redis::Pool& redis)
                std::chrono::milliseconds(config.get_int("feed.breaker_open_ms"))),
       trending_(clickhouse_, redis, params_, std::chrono::milliseconds(config.get_int("feed.trending_memo_ms"))),
       suggestions_(clickhouse_, redis, params_),
-      cache_ttl_s_(config.get_int("feed.cache_ttl_s")) {}
+      cache_ttl_s_(config.get_int("feed.cache_ttl_s")),
+      sources_(std::move(sources)),
+      local_(static_cast<size_t>(std::max<int64_t>(0, config.get_int("feed.local_cache_users")))) {}
+
+void FeedService::keep_hits_in_process() {
+  if (watch_ || local_.capacity() == 0) return;
+  redis::KeyWatch::Handlers handlers;
+  handlers.on_key = [this](std::string_view key) {
+    if (!key.starts_with(redis::kFeedPrefix)) return;
+    key.remove_prefix(redis::kFeedPrefix.size());
+    uint64_t user_id = 0;
+    const auto [end, error] = std::from_chars(key.data(), key.data() + key.size(), user_id);
+    if (error == std::errc() && end == key.data() + key.size()) local_.invalidate(user_id);
+  };
+  handlers.on_reset = [this] { local_.reset(); };
+  watch_ = std::make_unique<redis::KeyWatch>(redis_->settings(), std::string(redis::kFeedPrefix), std::move(handlers));
+}
+
+std::shared_ptr<const LocalFeedCache::Entry> FeedService::in_process(uint64_t user_id, int64_t now_ms) const {
+  if (!watch_ || !watch_->connected()) return nullptr;
+  return local_.find(user_id, now_ms);
+}
+
+FeedService::InProcessStatus FeedService::in_process_status() const {
+  InProcessStatus status;
+  if (!watch_) return status;
+  status.watching = watch_->connected();
+  status.users = local_.size();
+  status.invalidations = watch_->messages();
+  return status;
+}
+
+std::optional<std::string> FeedService::page_in_process(uint64_t user_id, size_t limit,
+                                                        const std::optional<std::string>& cursor, int64_t now_ms) {
+  if (limit < 1 || limit > kMaxLimit) return std::nullopt;
+  const auto entry = in_process(user_id, now_ms);
+  if (!entry) return std::nullopt;
+  const auto render = [user_id](const CachedFeed& feed, size_t limit, const std::optional<Cursor>& after) {
+    auto page = page_of(user_id, "ranked", feed.computed_at_ms, feed.items, limit, after);
+    page.cached = true;
+    return to_json(page).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  };
+  if (!cursor)
+    return *entry->first_page(limit, [&](const CachedFeed& feed, size_t n) { return render(feed, n, std::nullopt); });
+  try {
+    return render(entry->feed(), limit, decode_cursor(*cursor));
+  } catch (const std::exception&) {
+    return std::nullopt;  // a bad cursor: the full path answers it with its error
+  }
+}
 
 FeedPage FeedService::feed(uint64_t user_id, size_t limit, const std::optional<std::string>& cursor, int64_t now_ms,
                            CacheUse cache) {
@@ -76,11 +139,21 @@ FeedPage FeedService::feed(uint64_t user_id, size_t limit, const std::optional<s
   std::optional<Cursor> after;
   if (cursor) after = decode_cursor(*cursor);
 
-  // Cache hit: one GET, parse, slice.
+  // Cache hit: the copy in memory, else one GET, parse (memoised), slice; what Redis
+  // answered is kept in memory when the watch can vouch for it.
   if (cache == CacheUse::use) {
-    if (auto cached = read_cached_feed(*redis_, user_id, &memo_)) {
+    if (const auto entry = in_process(user_id, now_ms)) {
+      auto page = page_of(user_id, "ranked", entry->feed().computed_at_ms, entry->feed().items, limit, after);
+      page.cached = true;
+      return page;
+    }
+    const bool keep = watch_ && watch_->connected();
+    const auto ticket = local_.ticket(user_id);  // before the GET: a DEL after it voids the copy
+    if (auto cached = sources_.read_cache(user_id)) {
       auto page = page_of(user_id, "ranked", cached->computed_at_ms, cached->items, limit, after);
       page.cached = true;
+      const int64_t expires_at_ms = cached->computed_at_ms + cache_ttl_s_ * 1000;
+      if (keep) local_.store(user_id, ticket, std::move(*cached), expires_at_ms);
       return page;
     }
   }
@@ -136,12 +209,12 @@ std::shared_ptr<const FeedService::MissOutcome> FeedService::rank_miss(uint64_t 
   try {
     // A ranking of this user may have ended (and been cached) between this request's
     // cache read and now: then it is a hit, not a second ranking.
-    if (auto cached = read_cached_feed(*redis_, user_id, &memo_)) {
+    if (auto cached = sources_.read_cache(user_id)) {
       outcome->feed = std::move(*cached);
       outcome->from_cache = true;
     } else {
       rank_into(*outcome);
-      if (outcome->feed) store_cached_feed(*redis_, user_id, *outcome->feed, cache_ttl_s_);
+      if (outcome->feed) sources_.write_cache(user_id, *outcome->feed);
     }
   } catch (...) {
     done();
@@ -154,9 +227,9 @@ std::shared_ptr<const FeedService::MissOutcome> FeedService::rank_miss(uint64_t 
 }
 
 size_t FeedService::warm(uint64_t user_id, int64_t now_ms) {
-  const auto fetched = fetch_candidates(clickhouse_, trending_, params_, user_id, now_ms);
+  const auto fetched = sources_.candidates(user_id, now_ms);
   const CachedFeed value{now_ms, feed_items(ranking::rank_feed(params_, fetched.input))};
-  if (!store_cached_feed(*redis_, user_id, value, cache_ttl_s_))
+  if (!sources_.write_cache(user_id, value))
     fail_unreachable("Redis at " + redis::describe(redis_->settings().endpoint) + " did not take the feed of user " +
                      std::to_string(user_id) + ": " + redis_->last_error());
   return value.items.size();
@@ -195,7 +268,7 @@ std::optional<FeedService::Ranked> FeedService::rank_through_breaker(uint64_t us
   }
   Ranked ranked;
   try {
-    ranked.fetched = fetch_candidates(clickhouse_, trending_, params_, user_id, now_ms);
+    ranked.fetched = sources_.candidates(user_id, now_ms);
   } catch (const std::exception& e) {
     // Errors, timeouts and unparsable answers alike: each one brings the breaker closer
     // to opening, and the probe of a half-open breaker must always report back.
@@ -214,7 +287,7 @@ std::optional<FeedService::Ranked> FeedService::rank_through_breaker(uint64_t us
 
 std::vector<FeedItem> FeedService::timeline_or_fail(uint64_t user_id, const std::string& clickhouse_why) {
   try {
-    return fetch_timeline(postgres_, user_id, params_.feed_size);
+    return sources_.timeline(user_id, params_.feed_size);
   } catch (const Error& e) {
     throw Error(ExitCode::unreachable,
                 "feed of user " + std::to_string(user_id) + ": ClickHouse cannot answer (" + clickhouse_why +

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -22,9 +23,11 @@
 #include "core/feed/explanation.hpp"
 #include "core/feed/feed_cache.hpp"
 #include "core/feed/feed_page.hpp"
+#include "core/feed/local_feed_cache.hpp"
 #include "core/feed/parsed_feed_memo.hpp"
 #include "core/pg/pool.hpp"
 #include "core/ranking/ranking.hpp"
+#include "core/redis/key_watch.hpp"
 #include "core/redis/pool.hpp"
 
 namespace nf::feed {
@@ -33,11 +36,25 @@ namespace nf::feed {
 // fresh and leaves the cache as it is.
 enum class CacheUse { use, bypass };
 
+// Where a feed's inputs come from and where its cache is. FeedService(config, redis)
+// wires ClickHouse, PostgreSQL and Redis; tests pass their own to drive a hit, a miss, a
+// fallback and the breaker without a stack. Each may throw nf::Error as the real one
+// does (candidates and timeline: unreachable or check_failed); the cache never throws.
+struct Sources {
+  std::function<FetchedCandidates(uint64_t user_id, int64_t now_ms)> candidates;
+  std::function<std::vector<FeedItem>(uint64_t user_id, size_t limit)> timeline;
+  std::function<std::optional<CachedFeed>(uint64_t user_id)> read_cache;          // nullopt: a miss
+  std::function<bool(uint64_t user_id, const CachedFeed& feed)> write_cache;      // false: not taken
+};
+
 class FeedService {
  public:
   // Reads ranking.*, feed.*, clickhouse.*, postgres.*; throws nf::Error(usage) for a bad
   // value. Connects to nothing yet: every dependency may be down at start.
   FeedService(const config::Config& config, redis::Pool& redis);
+  // The same with `sources` instead of ClickHouse, PostgreSQL and the Redis cache (the
+  // trending and suggestion sources and keep_hits_in_process still use `redis`).
+  FeedService(const config::Config& config, redis::Pool& redis, Sources sources);
 
   // One page. `limit` outside 1..50 → nf::Error(usage, "invalid_limit"); a cursor that is
   // not ours → nf::Error(usage, "invalid_cursor"). A cached list answers (cached=true);
@@ -46,6 +63,22 @@ class FeedService {
   // nf::Error(unreachable).
   FeedPage feed(uint64_t user_id, size_t limit, const std::optional<std::string>& cursor, int64_t now_ms,
                 CacheUse cache = CacheUse::use);
+
+  // Serve's choice: keep the cached feeds this process reads in memory (up to
+  // feed.local_cache_users), kept right by Redis telling it when a feed:v1: key changes
+  // anywhere (redis::KeyWatch). Without it (the CLI, the jobs) every hit reads Redis.
+  void keep_hits_in_process();
+  // The response body of a cache hit answered from memory alone (never blocks: no Redis,
+  // no ClickHouse), or nullopt when this process does not hold the user's feed, the
+  // watch is down, or the request is not plainly valid (the full path then answers it).
+  std::optional<std::string> page_in_process(uint64_t user_id, size_t limit, const std::optional<std::string>& cursor,
+                                             int64_t now_ms);
+  struct InProcessStatus {
+    bool watching = false;
+    size_t users = 0;
+    uint64_t invalidations = 0;
+  };
+  InProcessStatus in_process_status() const;
 
   // Always computed fresh; never reads or writes the cache.
   Explanation explain(uint64_t user_id, int64_t now_ms);
@@ -85,6 +118,9 @@ class FeedService {
   std::mutex misses_mutex_;
   std::unordered_map<uint64_t, std::shared_future<std::shared_ptr<const MissOutcome>>> misses_in_flight_;
 
+  // The user's feed held in memory, when the watch vouches for it.
+  std::shared_ptr<const LocalFeedCache::Entry> in_process(uint64_t user_id, int64_t now_ms) const;
+
   ranking::Params params_;
   ch::Client clickhouse_;
   redis::Pool* redis_;
@@ -94,6 +130,9 @@ class FeedService {
   discover::SuggestionSource suggestions_;
   int64_t cache_ttl_s_;
   ParsedFeedMemo memo_;
+  Sources sources_;
+  LocalFeedCache local_;
+  std::unique_ptr<redis::KeyWatch> watch_;  // after local_: stopped before it goes
 };
 
 // The ranked list as feed items (final order, each with its score).

@@ -11,6 +11,22 @@ void Router::add(std::string method, std::string path, Handler handler) {
   for (const auto& [name, _] : route.by_method) route.allow += (route.allow.empty() ? "" : ", ") + name;
 }
 
+void Router::add_inline(std::string method, std::string path, InlineHandler handler) {
+  routes_[std::move(path)].inline_by_method[std::move(method)] = std::move(handler);
+}
+
+std::optional<Response> Router::try_inline(const Request& request) const {
+  const auto route = routes_.find(request.path);
+  if (route == routes_.end()) return std::nullopt;
+  const auto handler = route->second.inline_by_method.find(request.method);
+  if (handler == route->second.inline_by_method.end()) return std::nullopt;
+  try {
+    return handler->second(request);
+  } catch (...) {
+    return std::nullopt;
+  }
+}
+
 Response Router::dispatch(const Request& request) const {
   const auto route = routes_.find(request.path);
   if (route == routes_.end())

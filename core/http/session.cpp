@@ -174,6 +174,14 @@ void Session::handle() {
     return write(std::move(head), std::move(response.body), false);
   }
 
+  // A route's inline handler answers here when it can without blocking (an in-process
+  // cache hit): no hop to a worker and back.
+  if (auto response = server_.router.try_inline(request)) {
+    server_.observe(request, *response, Clock::now() - received_at);
+    auto head = serialize_head(*response);
+    return write(std::move(head), std::move(response->body), false);
+  }
+
   // Handlers block on dependencies: they run on the worker pool, never on this thread.
   net::post(*server_.workers, [self = shared_from_this(), request = std::move(request), received_at]() mutable {
     Response response = self->server_.router.dispatch(request);

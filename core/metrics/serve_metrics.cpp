@@ -36,6 +36,10 @@ ServeMetrics::ServeMetrics(std::vector<std::string> routes, NowMs now_ms)
                          .counter("novafeed_feed_rankings_total",
                                   "cache misses ranked from ClickHouse (concurrent misses of one user rank once)")
                          .with({})),
+      feed_in_process_hits_(registry_
+                                .counter("novafeed_feed_in_process_hits_total",
+                                         "cache hits answered from serve's memory, without a Redis round trip")
+                                .with({})),
       events_accepted_(
           registry_.counter("novafeed_events_accepted_total", "events delivered to Kafka and acknowledged").with({})),
       events_duplicates_(registry_
@@ -77,6 +81,11 @@ void ServeMetrics::record_feed(std::string_view algo, bool cached, bool fallback
   if (fallback) feed_fallbacks_.add();
   if (algo == "ranked" && !cached && !shared) feed_rankings_.add();
   today_.record_feed(now_ms_(), cached, fallback);
+}
+
+void ServeMetrics::record_feed_in_process() {
+  feed_in_process_hits_.add();
+  record_feed("ranked", true, false);
 }
 
 void ServeMetrics::record_events(uint64_t accepted, uint64_t duplicates, uint64_t rejected) {

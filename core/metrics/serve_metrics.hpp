@@ -40,6 +40,8 @@ class ServeMetrics {
   // Redis cache or not, and whether it fell back to the timeline.
   // `shared`: a miss answered by a concurrent request's ranking (not ranked again).
   void record_feed(std::string_view algo, bool cached, bool fallback, bool shared = false);
+  // A cache hit answered from this process's memory (counted as a cached ranked request too).
+  void record_feed_in_process();
   // One POST /api/v1/events that reached Kafka, and one refused with 503.
   void record_events(uint64_t accepted, uint64_t duplicates, uint64_t rejected);
   void record_events_unavailable();
@@ -63,6 +65,7 @@ class ServeMetrics {
   Family<Counter>& feed_requests_;
   Counter& feed_fallbacks_;
   Counter& feed_rankings_;
+  Counter& feed_in_process_hits_;
   Counter& events_accepted_;
   Counter& events_duplicates_;
   Counter& events_rejected_;

@@ -1,6 +1,10 @@
 #include "core/redis/client.hpp"
 
+#include <poll.h>
 #include <sys/time.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <vector>
 
@@ -103,6 +107,23 @@ std::vector<Reply> Connection::pipeline(const std::vector<std::vector<std::strin
     replies.emplace_back(static_cast<redisReply*>(raw));
   }
   return replies;
+}
+
+Reply Connection::next_pushed(std::chrono::milliseconds wait) {
+  const auto broken = [&] {
+    fail_unreachable("Redis at " + describe(settings_.endpoint) + " is unreachable: " + context_->errstr);
+  };
+  void* raw = nullptr;
+  if (redisGetReplyFromReader(context_.get(), &raw) != REDIS_OK) broken();
+  if (raw) return Reply(static_cast<redisReply*>(raw));
+  pollfd ready{context_->fd, POLLIN, 0};
+  const int polled = ::poll(&ready, 1, static_cast<int>(wait.count()));
+  if (polled < 0 && errno != EINTR)
+    fail_unreachable("Redis at " + describe(settings_.endpoint) + ": poll failed: " + std::strerror(errno));
+  if (polled <= 0) return nullptr;
+  if (redisBufferRead(context_.get()) != REDIS_OK) broken();
+  if (redisGetReplyFromReader(context_.get(), &raw) != REDIS_OK) broken();
+  return Reply(static_cast<redisReply*>(raw));
 }
 
 void Connection::ping() {

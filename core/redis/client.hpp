@@ -3,6 +3,7 @@
 // every command. Failures become nf::Error kinds: a connection that cannot be made or
 // breaks is "unreachable" (exit 3); an error reply is "check_failed" with Redis's text.
 
+#include <chrono>
 #include <initializer_list>
 #include <map>
 #include <memory>
@@ -47,6 +48,11 @@ class Connection {
   // nf::Error(unreachable). Each command names its own key, so a batch stays valid on
   // Redis Cluster (no multi-key command across users).
   std::vector<Reply> pipeline(const std::vector<std::vector<std::string>>& commands);
+
+  // For a connection in subscribed mode: the next message Redis pushes, or null when none
+  // came within `wait` (the connection stays usable; a plain read timeout would break it).
+  // Throws nf::Error(unreachable) when the connection breaks.
+  Reply next_pushed(std::chrono::milliseconds wait);
 
   void ping();
   // INFO <section> as key → value ("redis_version" → "7.0.15").

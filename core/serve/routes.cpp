@@ -38,6 +38,22 @@ http::Response get_feed(Backend& backend, const http::Request& request, int64_t 
   return http::json_response(200, feed::to_json(page));
 }
 
+// A cache hit from memory, answered on the I/O thread; anything else (no token, a bad
+// parameter, a feed not held here) declines and get_feed answers it on a worker.
+std::optional<http::Response> get_feed_in_process(Backend& backend, const http::Request& request, int64_t now_ms) {
+  const auto claims = auth::authenticate(backend.jwt_secret, request.header("authorization"), now_ms / 1000);
+  if (!claims) return std::nullopt;
+  const auto limit = integer_param(request, "limit", 20, 1, 50);
+  std::optional<std::string> cursor;
+  if (auto value = request.query_param("cursor"); value && !value->empty()) cursor = std::string(*value);
+  auto body = backend.feed->page_in_process(claims->user_id, static_cast<size_t>(limit), cursor, now_ms);
+  if (!body) return std::nullopt;
+  backend.metrics->record_feed_in_process();
+  http::Response response;
+  response.body = std::move(*body);
+  return response;
+}
+
 http::Response get_trending(Backend& backend, const http::Request& request, int64_t now_ms) {
   const auto caller = authenticate(backend, request, now_ms);
   if (caller.refusal) return *caller.refusal;
@@ -111,6 +127,7 @@ http::Router build_router(Backend& backend, NowMs now_ms) {
     return [&backend, now_ms, handler](const http::Request& request) { return handler(backend, request, now_ms()); };
   };
   router.add("GET", "/api/v1/feed", with_now(get_feed));
+  router.add_inline("GET", "/api/v1/feed", with_now(get_feed_in_process));
   router.add("GET", "/api/v1/feed/trending", with_now(get_trending));
   router.add("GET", "/api/v1/discover/suggested-users", with_now(get_suggested_users));
   router.add("POST", "/api/v1/events", with_now(post_events));

@@ -50,6 +50,7 @@ void run_serve(const config::Config& config, const ServeRequest& request,
   // tells which dependency is down.
   redis::Pool redis(redis::settings_from(config));
   feed::FeedService feed(config, redis);
+  feed.keep_hits_in_process();  // hits from memory, kept right by Redis's change messages
   events::Intake intake(config, redis);
   metrics::ServeMetrics metrics;
   Readiness readiness(config, redis, [&] { return live_states(feed, intake); });

@@ -99,6 +99,33 @@ TEST_CASE("router: handler errors become statuses, unexpected exceptions leak no
   CHECK(bug.body.find("SELECT") == std::string::npos);
 }
 
+TEST_CASE("router: an inline handler answers or declines, declining or throwing leaves it to the worker's", "[http]") {
+  auto router = sample_router();
+  router.add_inline("GET", "/items", [](const nf::http::Request& r) -> std::optional<nf::http::Response> {
+    const auto limit = r.query_param("limit");
+    if (limit == "bad") throw nf::Error(nf::ExitCode::usage, "bad limit", "invalid_limit");
+    if (limit != "7") return std::nullopt;
+    return nf::http::json_response(200, {{"inline", true}});
+  });
+  auto r = request("GET", "/items");
+  r.query["limit"] = "7";
+  const auto answered = router.try_inline(r);
+  REQUIRE(answered);
+  CHECK(body_of(*answered)["inline"] == true);
+  r.query["limit"] = "3";
+  CHECK_FALSE(router.try_inline(r));
+  CHECK(body_of(router.dispatch(r))["limit"] == "3");  // the worker's handler still there
+  r.query["limit"] = "bad";
+  CHECK_FALSE(router.try_inline(r));
+  // Other methods and paths have no inline handler.
+  CHECK_FALSE(router.try_inline(request("POST", "/items")));
+  CHECK_FALSE(router.try_inline(request("GET", "/nowhere")));
+  // Adding an inline handler changes neither Allow nor 405.
+  const auto refused = router.dispatch(request("DELETE", "/items"));
+  CHECK(refused.status == 405);
+  CHECK(header_of(refused, "Allow") == "GET, POST");
+}
+
 TEST_CASE("parse_target: decoded path and query, '+' a space only in the query", "[http]") {
   const auto t = nf::http::parse_target("/a%20b/c+d?limit=20&cursor=a%2Bb%3D&q=x+y&flag&limit=99&=v#frag");
   CHECK(t.path == "/a b/c+d");
