@@ -171,4 +171,8 @@ nlohmann::json connector_document(const ConnectorConfig& connector, bool show_se
   return {{"name", connector.name}, {"config", show_secrets ? connector.config : mask_secrets(connector.config)}};
 }
 
+std::string heartbeat_table(const config::Config& config) {
+  return heartbeat_table_name(config.get("cdc.schema"), config.get("cdc.heartbeat_table"));
+}
+
 }  // namespace nf::connect

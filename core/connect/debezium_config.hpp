@@ -56,4 +56,9 @@ nlohmann::json connector_document(const ConnectorConfig& connector, bool show_se
 // Escapes regex metacharacters so `text` matches itself in a Java regex.
 std::string regex_quote(const std::string& text);
 
+// The table Debezium's heartbeat action query writes (cdc.heartbeat_table, qualified with
+// cdc.schema unless it names its own or the schema is public). Throws nf::Error(usage)
+// for a name that is not a plain identifier.
+std::string heartbeat_table(const config::Config& config);
+
 }  // namespace nf::connect

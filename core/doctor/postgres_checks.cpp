@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "core/connect/debezium_config.hpp"
 #include "core/doctor/checks.hpp"
 #include "core/pg/connection.hpp"
 
@@ -14,7 +15,9 @@ std::optional<SlotState> fetch_slot(pqxx::transaction_base& tx, const std::strin
   const std::string wal_status = server_version_num >= 130000 ? "coalesce(wal_status, '')" : "''";
   const auto rows = tx.exec_params(
       "SELECT active, coalesce(plugin, ''), pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint, " +
-          wal_status + " FROM pg_replication_slots WHERE slot_name = $1",
+          wal_status +
+          ", pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint, active_pid "
+          "FROM pg_replication_slots WHERE slot_name = $1",
       slot);
   if (rows.empty()) return std::nullopt;
   SlotState state;
@@ -22,7 +25,18 @@ std::optional<SlotState> fetch_slot(pqxx::transaction_base& tx, const std::strin
   state.plugin = rows[0][1].as<std::string>();
   if (!rows[0][2].is_null()) state.retained_wal_bytes = rows[0][2].as<int64_t>();
   state.wal_status = rows[0][3].as<std::string>();
+  if (!rows[0][4].is_null()) state.unconfirmed_wal_bytes = rows[0][4].as<int64_t>();
+  if (!rows[0][5].is_null()) state.active_pid = rows[0][5].as<int64_t>();
   return state;
+}
+
+// How long ago Debezium's heartbeat action query last wrote `table`; nullopt when the
+// table or its row is missing (then the stall cannot be judged from it).
+std::optional<int64_t> heartbeat_age_ms(pqxx::transaction_base& tx, const std::string& table) {
+  if (tx.exec_params1("SELECT to_regclass($1) IS NOT NULL", table)[0].as<bool>() == false) return std::nullopt;
+  const auto row = tx.exec1("SELECT (extract(epoch FROM now() - max(ts)) * 1000)::bigint FROM " + table);
+  if (row[0].is_null()) return std::nullopt;
+  return row[0].as<int64_t>();
 }
 
 std::optional<PublicationState> fetch_publication(pqxx::transaction_base& tx, const std::string& publication) {
@@ -71,7 +85,10 @@ std::vector<CheckResult> check_postgres(const config::Config& config) {
     results.push_back(std::move(server));
     results.push_back(judge_wal_level(row[2].as<std::string>()));
     step = "slot";
-    results.push_back(judge_slot(slot, fetch_slot(tx, slot, version_num), config.get_int("doctor.max_slot_lag_bytes")));
+    auto slot_state = fetch_slot(tx, slot, version_num);
+    if (slot_state) slot_state->heartbeat_age_ms = heartbeat_age_ms(tx, connect::heartbeat_table(config));
+    results.push_back(judge_slot(slot, slot_state, config.get_int("doctor.max_slot_lag_bytes"),
+                                 config.get_int("cdc.heartbeat_interval_ms")));
     step = "publication";
     results.push_back(judge_publication(publication, fetch_publication(tx, publication), expected_tables));
   } catch (const pqxx::broken_connection& e) {
@@ -94,7 +111,8 @@ CheckResult judge_wal_level(const std::string& wal_level) {
   return result;
 }
 
-CheckResult judge_slot(const std::string& name, const std::optional<SlotState>& state, int64_t max_lag_bytes) {
+CheckResult judge_slot(const std::string& name, const std::optional<SlotState>& state, int64_t max_lag_bytes,
+                       int64_t heartbeat_interval_ms) {
   CheckResult result{"slot", Status::ok, "", ""};
   if (!state) {
     result.status = Status::fail;
@@ -111,6 +129,16 @@ CheckResult judge_slot(const std::string& name, const std::optional<SlotState>& 
                                                                      : nlohmann::json(nullptr)},
                     {"max_slot_lag_bytes", max_lag_bytes}};
   if (!state->wal_status.empty()) result.figures["wal_status"] = state->wal_status;
+  const auto optional_figure = [](const std::optional<int64_t>& value) {
+    return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
+  };
+  result.figures["unconfirmed_wal_bytes"] = optional_figure(state->unconfirmed_wal_bytes);
+  result.figures["active_pid"] = optional_figure(state->active_pid);
+  result.figures["heartbeat_age_ms"] = optional_figure(state->heartbeat_age_ms);
+  const int64_t stall_after_ms = 2 * heartbeat_interval_ms + 5000;
+  const bool stalled = state->active && state->unconfirmed_wal_bytes && *state->unconfirmed_wal_bytes > 0 &&
+                       state->heartbeat_age_ms && *state->heartbeat_age_ms > stall_after_ms;
+  result.figures["stalled"] = stalled;
 
   const std::string retained = state->retained_wal_bytes ? human_bytes(*state->retained_wal_bytes) : "no";
   const std::string limit = human_bytes(max_lag_bytes);
@@ -129,6 +157,18 @@ CheckResult judge_slot(const std::string& name, const std::optional<SlotState>& 
                       ? "the connector is not confirming its position; check it: novafeed connectors status"
                       : "nothing streams from the slot and WAL piles up on disk: start the connector "
                         "(novafeed connectors status), or drop the slot if CDC is retired";
+    return result;
+  }
+  if (stalled) {
+    const std::string pid = state->active_pid ? std::to_string(*state->active_pid) : "?";
+    result.status = Status::fail;
+    result.detail = "replication slot " + name + " is stalled: active (walsender pid " + pid + ") but " +
+                    human_bytes(*state->unconfirmed_wal_bytes) + " of WAL unconfirmed and Debezium's heartbeat " +
+                    std::to_string(*state->heartbeat_age_ms / 1000) + " s old (every " +
+                    std::to_string(heartbeat_interval_ms / 1000) + " s while it streams)";
+    result.hint = "whoever holds the slot stopped streaming (after a Kafka outage: an orphaned task, see "
+                  "docs/connectors.md). End its walsender: SELECT pg_terminate_backend(" + pid +
+                  "); then novafeed connectors status (restart a FAILED task), or restart the Connect worker";
     return result;
   }
   if (!state->active) {

@@ -2,11 +2,18 @@
 
 #include <catch2/catch.hpp>
 
+#include <signal.h>
+
 #include <algorithm>
 #include <chrono>
+#include <fstream>
+#include <thread>
+
+#include <pqxx/pqxx>
 
 #include <nlohmann/json.hpp>
 
+#include "core/pg/connection.hpp"
 #include "tests/support/run.hpp"
 #include "tests/support/stack.hpp"
 
@@ -117,4 +124,60 @@ TEST_CASE("doctor: Redis on a closed port -> exit 3 naming redis, within the tim
   // Every dependency answers within its own timeout (the longest, connect.timeout_ms, is
   // 10 s); a refused connection must not wait for any of them.
   CHECK(took < std::chrono::seconds(12));
+}
+
+TEST_CASE("doctor: the Connect worker frozen while PostgreSQL writes -> the slot is reported stalled, thawed -> healthy") {
+  if (!nf::test::require_stack()) return;
+  using namespace std::chrono_literals;
+  const auto& env = nf::test::stack_env();
+  REQUIRE(nf::test::run_novafeed({"connectors", "apply", "--wait"}, env).exit_code == 0);
+  pid_t worker = 0;
+  std::ifstream(nf::test::stack_dir() + "/run/connect.pid") >> worker;
+  REQUIRE(worker > 0);
+
+  // SIGSTOP: the walsender stays connected (the slot is active) but nothing is confirmed
+  // and no heartbeat is written: what an orphaned task after a Kafka outage looks like.
+  struct Thaw {
+    pid_t pid;
+    ~Thaw() { kill(pid, SIGCONT); }
+  } thaw{worker};
+  REQUIRE(kill(worker, SIGSTOP) == 0);
+  const auto frozen_at = std::chrono::steady_clock::now();
+  auto postgres = nf::pg::connect(nf::pg::settings_from(nf::test::stack_config()));
+  const uint64_t probe = 870000000 + static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count() %
+      1000000);
+  {
+    pqxx::work tx(*postgres);
+    tx.exec_params("INSERT INTO users (id, username) VALUES ($1, $2)", probe, "doctor-stall-" + std::to_string(probe));
+    tx.commit();
+  }
+  // Two heartbeat intervals (10 s) and the 5 s grace, counted from Debezium's last beat.
+  std::this_thread::sleep_until(frozen_at + 27s);
+  const auto json = nf::test::run_novafeed({"--json", "doctor"}, env);
+  INFO("doctor --json: " << json.out << json.err);
+  CHECK((json.exit_code == 1 || json.exit_code == 3));  // 3: the frozen worker does not answer either
+  const auto checks = nlohmann::json::parse(json.out);
+  const auto* slot = find_check(checks, "slot");
+  REQUIRE(slot != nullptr);
+  CHECK((*slot)["status"] == "fail");
+  CHECK((*slot)["figures"]["stalled"] == true);
+  CHECK_THAT((*slot)["detail"].get<std::string>(), Catch::Contains("stalled"));
+  CHECK_THAT((*slot)["hint"].get<std::string>(), Catch::Contains("pg_terminate_backend"));
+
+  REQUIRE(kill(worker, SIGCONT) == 0);
+  // Thawed, the worker streams again: the slot is healthy within a few heartbeats.
+  bool healthy = false;
+  for (int i = 0; i < 40 && !healthy; ++i) {
+    std::this_thread::sleep_for(3s);
+    const auto again = nlohmann::json::parse(nf::test::run_novafeed({"--json", "doctor"}, env).out);
+    const auto* now = find_check(again, "slot");
+    healthy = now && (*now)["status"] == "ok";
+  }
+  CHECK(healthy);
+  {
+    pqxx::work tx(*postgres);
+    tx.exec_params("DELETE FROM users WHERE id = $1", probe);
+    tx.commit();
+  }
 }

@@ -11,13 +11,17 @@
 
 namespace nf::test {
 
+std::string stack_dir() {
+  const char* dir = std::getenv("NOVAFEED_STACK_DIR");
+  return dir ? dir : source_dir() + "/.stack";
+}
+
 namespace {
 
 // The NOVAFEED_* lines of the stack's env file (`scripts/stack env`), as written.
 std::map<std::string, std::string> stack_env_file() {
   std::map<std::string, std::string> values;
-  const char* dir = std::getenv("NOVAFEED_STACK_DIR");
-  std::ifstream in(std::string(dir ? dir : source_dir() + "/.stack") + "/env");
+  std::ifstream in(stack_dir() + "/env");
   std::string line;
   while (std::getline(in, line)) {
     if (line.rfind("export ", 0) == 0) line = line.substr(7);

@@ -47,6 +47,9 @@ ch::Client stack_clickhouse();
 std::optional<std::string> redis_get(const std::string& key);  // nullopt when the key is absent
 void redis_del(const std::string& key);
 
+// The stack's directory ($NOVAFEED_STACK_DIR, else <source>/.stack): run/<service>.pid etc.
+std::string stack_dir();
+
 // Runs scripts/stack with `args` (e.g. "down kafka"); returns its exit code. It runs with
 // NOVAFEED_CLICKHOUSE set to the engine the stack's `clickhouse` runs, so `up clickhouse`
 // restarts the same engine.

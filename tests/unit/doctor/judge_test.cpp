@@ -102,6 +102,42 @@ TEST_CASE("doctor slot: exists, active, and WAL retained against doctor.max_slot
   CHECK_THAT(r.detail, Catch::Contains("does not exist"));
 }
 
+TEST_CASE("doctor slot: stalled when active, WAL unconfirmed and Debezium's heartbeat older than two intervals") {
+  nf::doctor::SlotState state;
+  state.active = true;
+  state.plugin = "pgoutput";
+  state.retained_wal_bytes = 4096;
+  state.unconfirmed_wal_bytes = 2048;
+  state.active_pid = 3155;
+  state.heartbeat_age_ms = 25'001;  // interval 10 s: 2 x 10 s + 5 s grace
+
+  auto r = nf::doctor::judge_slot("novafeed_slot", state, 1024 * 1024, 10'000);
+  CHECK(r.status == Status::fail);
+  CHECK_THAT(r.detail, Catch::Contains("is stalled") && Catch::Contains("pid 3155") && Catch::Contains("25 s old"));
+  CHECK_THAT(r.hint, Catch::Contains("pg_terminate_backend(3155)"));
+  CHECK(r.figures["stalled"] == true);
+
+  SECTION("a heartbeat within the bound is a streaming slot") {
+    state.heartbeat_age_ms = 25'000;
+    CHECK(nf::doctor::judge_slot("novafeed_slot", state, 1024 * 1024, 10'000).status == Status::ok);
+  }
+  SECTION("nothing unconfirmed: an idle database, nothing to stream") {
+    state.unconfirmed_wal_bytes = 0;
+    CHECK(nf::doctor::judge_slot("novafeed_slot", state, 1024 * 1024, 10'000).status == Status::ok);
+  }
+  SECTION("no heartbeat table or row: not judged from it") {
+    state.heartbeat_age_ms.reset();
+    const auto judged = nf::doctor::judge_slot("novafeed_slot", state, 1024 * 1024, 10'000);
+    CHECK(judged.status == Status::ok);
+    CHECK(judged.figures["heartbeat_age_ms"].is_null());
+  }
+  SECTION("the bound follows the configured interval") {
+    state.heartbeat_age_ms = 40'000;
+    CHECK(nf::doctor::judge_slot("novafeed_slot", state, 1024 * 1024, 30'000).status == Status::ok);
+    CHECK(nf::doctor::judge_slot("novafeed_slot", state, 1024 * 1024, 10'000).status == Status::fail);
+  }
+}
+
 TEST_CASE("doctor publication: must cover the CDC tables") {
   const std::vector<std::string> expected = {"public.users", "public.posts"};
   nf::doctor::PublicationState state;
