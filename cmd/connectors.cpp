@@ -75,6 +75,23 @@ void register_restart(CLI::App& connectors, GlobalOptions& global) {
   cmd->callback([&global, request] { emit(global, nf::connect::restart_connector(global.load_config(), *request, show_progress)); });
 }
 
+void register_heal(CLI::App& connectors, GlobalOptions& global) {
+  auto* cmd = connectors.add_subcommand(
+      "heal",
+      "Bring a wedged CDC back without restarting the Connect worker, and say what was done.\n"
+      "When the replication slot is stalled (active, WAL unconfirmed, Debezium's heartbeat older than two "
+      "cdc.heartbeat_interval_ms + 5 s: the task holding it stopped streaming, as the orphaned task of a Kafka "
+      "outage does) it ends the slot's walsender, so the connector's retrying task takes the slot; a FAILED "
+      "connector or task is restarted. When nothing is wrong it does nothing (exit 0). Exit 1 when the slot or "
+      "the connector does not exist, 3 when PostgreSQL or Kafka Connect is unreachable. `novafeed doctor` shows "
+      "the same stalled slot.");
+  cmd->footer(
+      "Examples:\n"
+      "  novafeed connectors heal\n"
+      "  novafeed --json connectors heal | jq -r '.actions[]'");
+  cmd->callback([&global] { emit(global, nf::connect::heal_connector(global.load_config())); });
+}
+
 void register_delete(CLI::App& connectors, GlobalOptions& global) {
   auto* cmd = connectors.add_subcommand(
       "delete",
@@ -130,11 +147,12 @@ void register_connectors(CLI::App& app, GlobalOptions& global) {
       "  novafeed connectors restart --failed --wait");
   cmd->callback([cmd] {
     if (cmd->get_subcommands().empty())
-      throw CLI::RequiredError("a subcommand: novafeed connectors apply|status|restart|delete|list|config");
+      throw CLI::RequiredError("a subcommand: novafeed connectors apply|status|restart|heal|delete|list|config");
   });
   register_apply(*cmd, global);
   register_status(*cmd, global);
   register_restart(*cmd, global);
+  register_heal(*cmd, global);
   register_delete(*cmd, global);
   register_list(*cmd, global);
   register_config_print(*cmd, global);

@@ -26,6 +26,7 @@ _novafeed() {
       "connectors|apply") cmdpath="connectors apply" ;;
       "connectors|status") cmdpath="connectors status" ;;
       "connectors|restart") cmdpath="connectors restart" ;;
+      "connectors|heal") cmdpath="connectors heal" ;;
       "connectors|delete") cmdpath="connectors delete" ;;
       "connectors|list") cmdpath="connectors list" ;;
       "connectors|config") cmdpath="connectors config" ;;
@@ -61,6 +62,8 @@ _novafeed() {
     "connectors restart|--failed") COMPREPLY=(); return ;;
     "connectors restart|--wait") COMPREPLY=(); return ;;
     "connectors restart|--timeout") COMPREPLY=(); return ;;
+    "connectors heal|--help") COMPREPLY=(); return ;;
+    "connectors heal|-h") COMPREPLY=(); return ;;
     "connectors delete|--help") COMPREPLY=(); return ;;
     "connectors delete|-h") COMPREPLY=(); return ;;
     "connectors list|--help") COMPREPLY=(); return ;;
@@ -154,10 +157,11 @@ _novafeed() {
     "schema") words="apply status --help --help --version --config --set --json --log-level" ;;
     "schema apply") words="--help --target --dry-run --help --version --config --set --json --log-level" ;;
     "schema status") words="--help --target --help --version --config --set --json --log-level" ;;
-    "connectors") words="apply status restart delete list config --help --help --version --config --set --json --log-level" ;;
+    "connectors") words="apply status restart heal delete list config --help --help --version --config --set --json --log-level" ;;
     "connectors apply") words="--help --dry-run --wait --timeout --help --version --config --set --json --log-level" ;;
     "connectors status") words="--help --help --version --config --set --json --log-level" ;;
     "connectors restart") words="--help --failed --wait --timeout --help --version --config --set --json --log-level" ;;
+    "connectors heal") words="--help --help --version --config --set --json --log-level" ;;
     "connectors delete") words="--help --help --version --config --set --json --log-level" ;;
     "connectors list") words="--help --help --version --config --set --json --log-level" ;;
     "connectors config") words="--help --show-secrets --help --version --config --set --json --log-level" ;;

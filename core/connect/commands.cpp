@@ -7,6 +7,8 @@
 #include "core/connect/debezium_config.hpp"
 #include "core/connect/report.hpp"
 #include "core/connect/wait.hpp"
+#include "core/pg/connection.hpp"
+#include "core/pg/replication_slot.hpp"
 #include "core/time/duration.hpp"
 
 namespace nf::connect {
@@ -213,6 +215,81 @@ CommandOutput restart_connector(const config::Config& config, const RestartReque
   options.timeout = request.timeout;
   options.on_state = progress;
   wait_and_report(out, client, name, options);
+  return out;
+}
+
+CommandOutput heal_connector(const config::Config& config) {
+  const std::string slot_name = config.get("cdc.slot");
+  const int64_t interval_ms = config.get_int("cdc.heartbeat_interval_ms");
+  const auto pg_settings = pg::settings_from(config);
+  CommandOutput out;
+  nlohmann::json actions = nlohmann::json::array();
+
+  // The slot first: a stalled one is what leaves CDC silent while everything says RUNNING.
+  std::optional<pg::ReplicationSlot> slot;
+  {
+    auto connection = pg::connect(pg_settings);
+    pqxx::nontransaction tx(*connection);
+    slot = pg::read_replication_slot(tx, slot_name, heartbeat_table(config));
+    if (!slot) {
+      out.json = {{"slot", slot_name}, {"exists", false}, {"actions", actions}};
+      out.failure = ExitCode::check_failed;
+      out.failure_message = "replication slot " + slot_name + " does not exist at " + pg::describe(pg_settings) +
+                            ": Debezium creates it when the connector starts (novafeed connectors apply --wait)";
+      return out;
+    }
+    if (pg::is_stalled(*slot, interval_ms) && slot->active_pid) {
+      const auto ended = tx.exec_params1("SELECT pg_terminate_backend($1)", *slot->active_pid)[0].as<bool>();
+      const std::string what = "ended walsender pid " + std::to_string(*slot->active_pid) + " holding slot " +
+                               slot_name + " (stalled: " + std::to_string(*slot->unconfirmed_wal_bytes) +
+                               " bytes of WAL unconfirmed, heartbeat " + std::to_string(*slot->heartbeat_age_ms / 1000) +
+                               " s old)" + (ended ? "" : " -- it was already gone");
+      actions.push_back(what);
+      out.text += what + "\n";
+    }
+  }
+
+  // Then the connector: a FAILED part is restarted (the task retrying for the slot may
+  // have given up already).
+  const Client client(settings_from(config));
+  const std::string name = config.get("connect.connector");
+  std::optional<ConnectorStatus> status;
+  try {
+    status = client.get_status(name);
+  } catch (const Error& e) {
+    if (e.code() != ExitCode::unreachable) throw;
+    // What was done to the slot is still said (the text above), then the failure.
+    out.json = {{"slot", slot_name}, {"connector", name}, {"actions", actions}};
+    out.failure = ExitCode::unreachable;
+    out.failure_message = std::string(e.what()) + (actions.empty() ? "" : " (the slot was healed; check again once Kafka Connect answers)");
+    return out;
+  }
+  if (!status) {
+    out.json = {{"slot", slot_name}, {"connector", name}, {"exists", false}, {"actions", actions}};
+    out.failure = ExitCode::check_failed;
+    out.failure_message = not_found_message(name, client.settings().url);
+    return out;
+  }
+  if (has_failure(*status)) {
+    client.restart(name, true);
+    std::string what = "restarted the failed parts of connector " + name + ":";
+    if (status->state == "FAILED") what += " connector";
+    for (const auto& task : status->tasks)
+      if (task.state == "FAILED") what += " task " + std::to_string(task.id);
+    actions.push_back(what);
+    out.text += what + "\n";
+  }
+  if (actions.empty())
+    out.text = "nothing to heal: slot " + slot_name + " streaming (heartbeat " +
+               (slot->heartbeat_age_ms ? std::to_string(*slot->heartbeat_age_ms / 1000) + " s old" : "unknown") +
+               "), connector " + name + ": " + describe_state(status) + "\n";
+  else
+    out.text += "check in a minute: novafeed doctor\n";
+  out.json = {{"slot", slot_name},
+              {"connector", name},
+              {"stalled", pg::is_stalled(*slot, interval_ms)},
+              {"connector_state", describe_state(status)},
+              {"actions", actions}};
   return out;
 }
 

@@ -1,5 +1,5 @@
 #pragma once
-// `novafeed connectors apply|status|restart|delete|list|config`: each takes novafeed's
+// `novafeed connectors apply|status|restart|heal|delete|list|config`: each takes novafeed's
 // config and its request, talks to Kafka Connect, and returns what to print (text and
 // JSON) and whether the command failed. cmd/connectors.cpp only binds flags and prints.
 
@@ -53,6 +53,13 @@ CommandOutput show_connector_status(const config::Config& config);
 
 // Restarts the connector and all (or only the failed) tasks, optionally waiting.
 CommandOutput restart_connector(const config::Config& config, const RestartRequest& request, const ProgressSink& progress);
+
+// Brings a wedged CDC back without restarting the worker, and says what it did: when the
+// replication slot is stalled (pg::is_stalled: its holder stopped streaming, e.g. the
+// orphaned task of a Kafka outage) it ends the slot's walsender, so the connector's task
+// (retrying) takes the slot; a FAILED connector or task is restarted. Nothing wrong:
+// nothing done, exit 0. Fails (1) when the slot or the connector does not exist.
+CommandOutput heal_connector(const config::Config& config);
 
 // Deletes the connector; a missing one is reported, not a failure.
 CommandOutput delete_connector(const config::Config& config);

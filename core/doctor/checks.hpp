@@ -16,6 +16,7 @@
 #include "core/doctor/report.hpp"
 #include "core/jobs/jobs.hpp"
 #include "core/kafka/metadata.hpp"
+#include "core/pg/replication_slot.hpp"
 
 namespace nf::doctor {
 
@@ -43,20 +44,11 @@ CheckResult judge_topics(const kafka::ClusterMetadata& metadata, const std::vect
 CheckResult judge_connector(const std::string& name, const std::optional<connect::ConnectorStatus>& status,
                             const std::string& connect_url);
 
-struct SlotState {
-  bool active = false;
-  std::string plugin;                        // pgoutput
-  std::optional<int64_t> retained_wal_bytes;  // nullopt when restart_lsn is NULL
-  std::string wal_status;                    // PostgreSQL 13+: reserved, extended, unreserved, lost
-  std::optional<int64_t> unconfirmed_wal_bytes;  // current WAL - confirmed_flush_lsn
-  std::optional<int64_t> active_pid;             // the walsender streaming from it
-  std::optional<int64_t> heartbeat_age_ms;       // since Debezium last wrote cdc.heartbeat_table
-};
+using SlotState = pg::ReplicationSlot;
 
-// `state` nullopt: no slot by that name. Stalled (a failure): active, WAL written past
-// its confirmed position, and Debezium's heartbeat (written every heartbeat_interval_ms
-// while it streams) older than two intervals plus 5 s: whoever holds the slot has
-// stopped streaming (the orphan of a Kafka outage, docs/connectors.md).
+// `state` nullopt: no slot by that name. A stalled slot (pg::is_stalled: active, WAL
+// unconfirmed, Debezium's heartbeat older than two intervals + 5 s) fails, naming the
+// walsender to end (the orphan of a Kafka outage, docs/connectors.md).
 CheckResult judge_slot(const std::string& name, const std::optional<SlotState>& state, int64_t max_lag_bytes,
                        int64_t heartbeat_interval_ms = 10000);
 

@@ -10,35 +10,6 @@
 namespace nf::doctor {
 namespace {
 
-std::optional<SlotState> fetch_slot(pqxx::transaction_base& tx, const std::string& slot, int server_version_num) {
-  // wal_status arrived in PostgreSQL 13.
-  const std::string wal_status = server_version_num >= 130000 ? "coalesce(wal_status, '')" : "''";
-  const auto rows = tx.exec_params(
-      "SELECT active, coalesce(plugin, ''), pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint, " +
-          wal_status +
-          ", pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint, active_pid "
-          "FROM pg_replication_slots WHERE slot_name = $1",
-      slot);
-  if (rows.empty()) return std::nullopt;
-  SlotState state;
-  state.active = rows[0][0].as<bool>();
-  state.plugin = rows[0][1].as<std::string>();
-  if (!rows[0][2].is_null()) state.retained_wal_bytes = rows[0][2].as<int64_t>();
-  state.wal_status = rows[0][3].as<std::string>();
-  if (!rows[0][4].is_null()) state.unconfirmed_wal_bytes = rows[0][4].as<int64_t>();
-  if (!rows[0][5].is_null()) state.active_pid = rows[0][5].as<int64_t>();
-  return state;
-}
-
-// How long ago Debezium's heartbeat action query last wrote `table`; nullopt when the
-// table or its row is missing (then the stall cannot be judged from it).
-std::optional<int64_t> heartbeat_age_ms(pqxx::transaction_base& tx, const std::string& table) {
-  if (tx.exec_params1("SELECT to_regclass($1) IS NOT NULL", table)[0].as<bool>() == false) return std::nullopt;
-  const auto row = tx.exec1("SELECT (extract(epoch FROM now() - max(ts)) * 1000)::bigint FROM " + table);
-  if (row[0].is_null()) return std::nullopt;
-  return row[0].as<int64_t>();
-}
-
 std::optional<PublicationState> fetch_publication(pqxx::transaction_base& tx, const std::string& publication) {
   const auto found = tx.exec_params("SELECT puballtables FROM pg_publication WHERE pubname = $1", publication);
   if (found.empty()) return std::nullopt;
@@ -85,8 +56,7 @@ std::vector<CheckResult> check_postgres(const config::Config& config) {
     results.push_back(std::move(server));
     results.push_back(judge_wal_level(row[2].as<std::string>()));
     step = "slot";
-    auto slot_state = fetch_slot(tx, slot, version_num);
-    if (slot_state) slot_state->heartbeat_age_ms = heartbeat_age_ms(tx, connect::heartbeat_table(config));
+    const auto slot_state = pg::read_replication_slot(tx, slot, connect::heartbeat_table(config));
     results.push_back(judge_slot(slot, slot_state, config.get_int("doctor.max_slot_lag_bytes"),
                                  config.get_int("cdc.heartbeat_interval_ms")));
     step = "publication";
@@ -135,9 +105,7 @@ CheckResult judge_slot(const std::string& name, const std::optional<SlotState>& 
   result.figures["unconfirmed_wal_bytes"] = optional_figure(state->unconfirmed_wal_bytes);
   result.figures["active_pid"] = optional_figure(state->active_pid);
   result.figures["heartbeat_age_ms"] = optional_figure(state->heartbeat_age_ms);
-  const int64_t stall_after_ms = 2 * heartbeat_interval_ms + 5000;
-  const bool stalled = state->active && state->unconfirmed_wal_bytes && *state->unconfirmed_wal_bytes > 0 &&
-                       state->heartbeat_age_ms && *state->heartbeat_age_ms > stall_after_ms;
+  const bool stalled = pg::is_stalled(*state, heartbeat_interval_ms);
   result.figures["stalled"] = stalled;
 
   const std::string retained = state->retained_wal_bytes ? human_bytes(*state->retained_wal_bytes) : "no";

@@ -126,7 +126,8 @@ TEST_CASE("doctor: Redis on a closed port -> exit 3 naming redis, within the tim
   CHECK(took < std::chrono::seconds(12));
 }
 
-TEST_CASE("doctor: the Connect worker frozen while PostgreSQL writes -> the slot is reported stalled, thawed -> healthy") {
+TEST_CASE("doctor: the Connect worker frozen while PostgreSQL writes -> the slot is reported stalled, connectors heal "
+          "ends its walsender, thawed -> healthy") {
   if (!nf::test::require_stack()) return;
   using namespace std::chrono_literals;
   const auto& env = nf::test::stack_env();
@@ -164,6 +165,19 @@ TEST_CASE("doctor: the Connect worker frozen while PostgreSQL writes -> the slot
   CHECK((*slot)["figures"]["stalled"] == true);
   CHECK_THAT((*slot)["detail"].get<std::string>(), Catch::Contains("stalled"));
   CHECK_THAT((*slot)["hint"].get<std::string>(), Catch::Contains("pg_terminate_backend"));
+  const auto walsender = (*slot)["figures"]["active_pid"].get<int64_t>();
+
+  // `connectors heal` ends the stalled slot's walsender and says so; the frozen worker
+  // does not answer its REST API, so it then exits 3 naming Kafka Connect.
+  const auto healed = nf::test::run_novafeed({"connectors", "heal"}, env);
+  INFO("connectors heal: " << healed.out << healed.err);
+  CHECK(healed.exit_code == 3);
+  CHECK_THAT(healed.out, Catch::Contains("ended walsender pid " + std::to_string(walsender) + " holding slot"));
+  {
+    pqxx::nontransaction tx(*postgres);
+    const auto still = tx.exec_params("SELECT 1 FROM pg_stat_activity WHERE pid = $1", walsender);
+    CHECK(still.empty());
+  }
 
   REQUIRE(kill(worker, SIGCONT) == 0);
   // Thawed, the worker streams again: the slot is healthy within a few heartbeats.
