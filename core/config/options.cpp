@@ -39,6 +39,8 @@ const std::vector<OptionSpec>& option_specs() {
       {"cdc.topic_format", "cdc.{table}", "topic each table's changes are routed to"},
       {"cdc.heartbeat_interval_ms", "10000", "Debezium heartbeat interval"},
       {"cdc.heartbeat_table", "novafeed_heartbeat", "table the heartbeat action query writes"},
+      {"cdc.watch_interval_ms", "15000",
+       "how often ingest looks for a stalled replication slot or a FAILED connector task and heals it; 0: never"},
       {"cdc.snapshot_mode", "initial", "Debezium snapshot.mode"},
       {"cdc.database_host", "", "PostgreSQL host as seen from the Connect worker (default: from postgres.url)"},
       {"cdc.database_port", "", "PostgreSQL port as seen from the Connect worker (default: from postgres.url)"},

@@ -219,78 +219,87 @@ CommandOutput restart_connector(const config::Config& config, const RestartReque
 }
 
 CommandOutput heal_connector(const config::Config& config) {
-  const std::string slot_name = config.get("cdc.slot");
+  const auto outcome = heal_cdc(config);
+  CommandOutput out;
+  nlohmann::json actions = outcome.actions;
+  for (const auto& action : outcome.actions) out.text += action + "\n";
+  out.json = {{"slot", outcome.slot_name}, {"connector", outcome.connector}, {"actions", actions}};
+  if (!outcome.slot) {
+    out.json["exists"] = false;
+    out.failure = ExitCode::check_failed;
+    out.failure_message = "replication slot " + outcome.slot_name + " does not exist at " + outcome.postgres +
+                          ": Debezium creates it when the connector starts (novafeed connectors apply --wait)";
+    return out;
+  }
+  out.json["stalled"] = outcome.stalled;
+  if (!outcome.connect_error.empty()) {  // what was done to the slot is said above, then the failure
+    out.failure = ExitCode::unreachable;
+    out.failure_message = outcome.connect_error + (outcome.actions.empty()
+                                                       ? ""
+                                                       : " (the slot was healed; check again once Kafka Connect answers)");
+    return out;
+  }
+  if (!outcome.status) {
+    out.json["exists"] = false;
+    out.failure = ExitCode::check_failed;
+    out.failure_message = not_found_message(outcome.connector, outcome.connect_url);
+    return out;
+  }
+  out.json["connector_state"] = describe_state(outcome.status);
+  if (outcome.actions.empty())
+    out.text = "nothing to heal: slot " + outcome.slot_name + " streaming (heartbeat " +
+               (outcome.slot->heartbeat_age_ms ? std::to_string(*outcome.slot->heartbeat_age_ms / 1000) + " s old"
+                                               : "unknown") +
+               "), connector " + outcome.connector + ": " + describe_state(outcome.status) + "\n";
+  else
+    out.text += "check in a minute: novafeed doctor\n";
+  return out;
+}
+
+HealOutcome heal_cdc(const config::Config& config) {
+  HealOutcome outcome;
+  outcome.slot_name = config.get("cdc.slot");
+  outcome.connector = config.get("connect.connector");
   const int64_t interval_ms = config.get_int("cdc.heartbeat_interval_ms");
   const auto pg_settings = pg::settings_from(config);
-  CommandOutput out;
-  nlohmann::json actions = nlohmann::json::array();
+  outcome.postgres = pg::describe(pg_settings);
 
   // The slot first: a stalled one is what leaves CDC silent while everything says RUNNING.
-  std::optional<pg::ReplicationSlot> slot;
   {
     auto connection = pg::connect(pg_settings);
     pqxx::nontransaction tx(*connection);
-    slot = pg::read_replication_slot(tx, slot_name, heartbeat_table(config));
-    if (!slot) {
-      out.json = {{"slot", slot_name}, {"exists", false}, {"actions", actions}};
-      out.failure = ExitCode::check_failed;
-      out.failure_message = "replication slot " + slot_name + " does not exist at " + pg::describe(pg_settings) +
-                            ": Debezium creates it when the connector starts (novafeed connectors apply --wait)";
-      return out;
-    }
-    if (pg::is_stalled(*slot, interval_ms) && slot->active_pid) {
-      const auto ended = tx.exec_params1("SELECT pg_terminate_backend($1)", *slot->active_pid)[0].as<bool>();
-      const std::string what = "ended walsender pid " + std::to_string(*slot->active_pid) + " holding slot " +
-                               slot_name + " (stalled: " + std::to_string(*slot->unconfirmed_wal_bytes) +
-                               " bytes of WAL unconfirmed, heartbeat " + std::to_string(*slot->heartbeat_age_ms / 1000) +
-                               " s old)" + (ended ? "" : " -- it was already gone");
-      actions.push_back(what);
-      out.text += what + "\n";
+    outcome.slot = pg::read_replication_slot(tx, outcome.slot_name, heartbeat_table(config));
+    if (!outcome.slot) return outcome;
+    outcome.stalled = pg::is_stalled(*outcome.slot, interval_ms);
+    if (outcome.stalled && outcome.slot->active_pid) {
+      const auto& slot = *outcome.slot;
+      const auto ended = tx.exec_params1("SELECT pg_terminate_backend($1)", *slot.active_pid)[0].as<bool>();
+      outcome.actions.push_back("ended walsender pid " + std::to_string(*slot.active_pid) + " holding slot " +
+                                outcome.slot_name + " (stalled: " + std::to_string(*slot.unconfirmed_wal_bytes) +
+                                " bytes of WAL unconfirmed, heartbeat " + std::to_string(*slot.heartbeat_age_ms / 1000) +
+                                " s old)" + (ended ? "" : " -- it was already gone"));
     }
   }
 
   // Then the connector: a FAILED part is restarted (the task retrying for the slot may
   // have given up already).
   const Client client(settings_from(config));
-  const std::string name = config.get("connect.connector");
-  std::optional<ConnectorStatus> status;
+  outcome.connect_url = client.settings().url;
   try {
-    status = client.get_status(name);
+    outcome.status = client.get_status(outcome.connector);
+    if (outcome.status && has_failure(*outcome.status)) {
+      client.restart(outcome.connector, true);
+      std::string what = "restarted the failed parts of connector " + outcome.connector + ":";
+      if (outcome.status->state == "FAILED") what += " connector";
+      for (const auto& task : outcome.status->tasks)
+        if (task.state == "FAILED") what += " task " + std::to_string(task.id);
+      outcome.actions.push_back(what);
+    }
   } catch (const Error& e) {
     if (e.code() != ExitCode::unreachable) throw;
-    // What was done to the slot is still said (the text above), then the failure.
-    out.json = {{"slot", slot_name}, {"connector", name}, {"actions", actions}};
-    out.failure = ExitCode::unreachable;
-    out.failure_message = std::string(e.what()) + (actions.empty() ? "" : " (the slot was healed; check again once Kafka Connect answers)");
-    return out;
+    outcome.connect_error = e.what();
   }
-  if (!status) {
-    out.json = {{"slot", slot_name}, {"connector", name}, {"exists", false}, {"actions", actions}};
-    out.failure = ExitCode::check_failed;
-    out.failure_message = not_found_message(name, client.settings().url);
-    return out;
-  }
-  if (has_failure(*status)) {
-    client.restart(name, true);
-    std::string what = "restarted the failed parts of connector " + name + ":";
-    if (status->state == "FAILED") what += " connector";
-    for (const auto& task : status->tasks)
-      if (task.state == "FAILED") what += " task " + std::to_string(task.id);
-    actions.push_back(what);
-    out.text += what + "\n";
-  }
-  if (actions.empty())
-    out.text = "nothing to heal: slot " + slot_name + " streaming (heartbeat " +
-               (slot->heartbeat_age_ms ? std::to_string(*slot->heartbeat_age_ms / 1000) + " s old" : "unknown") +
-               "), connector " + name + ": " + describe_state(status) + "\n";
-  else
-    out.text += "check in a minute: novafeed doctor\n";
-  out.json = {{"slot", slot_name},
-              {"connector", name},
-              {"stalled", pg::is_stalled(*slot, interval_ms)},
-              {"connector_state", describe_state(status)},
-              {"actions", actions}};
-  return out;
+  return outcome;
 }
 
 CommandOutput delete_connector(const config::Config& config) {

@@ -7,11 +7,14 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "core/config/config.hpp"
+#include "core/connect/client.hpp"
 #include "core/error/error.hpp"
+#include "core/pg/replication_slot.hpp"
 
 namespace nf::connect {
 
@@ -60,6 +63,18 @@ CommandOutput restart_connector(const config::Config& config, const RestartReque
 // (retrying) takes the slot; a FAILED connector or task is restarted. Nothing wrong:
 // nothing done, exit 0. Fails (1) when the slot or the connector does not exist.
 CommandOutput heal_connector(const config::Config& config);
+
+// What heal_cdc found and did (the command above prints it; CdcWatch logs it).
+struct HealOutcome {
+  std::string slot_name, connector, postgres, connect_url;
+  std::optional<pg::ReplicationSlot> slot;  // nullopt: no such slot (nothing else was tried)
+  bool stalled = false;
+  std::optional<ConnectorStatus> status;    // nullopt: no such connector, or Connect unreachable
+  std::string connect_error;                // Kafka Connect unreachable: why
+  std::vector<std::string> actions;         // what was done, each a sentence
+};
+// Throws nf::Error(unreachable) when PostgreSQL is.
+HealOutcome heal_cdc(const config::Config& config);
 
 // Deletes the connector; a missing one is reported, not a failure.
 CommandOutput delete_connector(const config::Config& config);

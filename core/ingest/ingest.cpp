@@ -1,7 +1,10 @@
 #include "core/ingest/ingest.hpp"
 
+#include <optional>
+
 #include <spdlog/fmt/fmt.h>
 
+#include "core/connect/cdc_watch.hpp"
 #include "core/ingest/ingest_loop.hpp"
 #include "core/process/shutdown_signals.hpp"
 
@@ -10,6 +13,9 @@ namespace nf::ingest {
 IngestSummary run_ingest(const config::Config& config, const IngestRequest& request, IngestMetrics& metrics,
                          const std::atomic<bool>& stop) {
   IngestLoop loop(config, request, metrics);
+  // The CDC side heals itself (a stalled slot, a FAILED task) while its messages are read.
+  std::optional<connect::CdcWatch> watch;
+  if (request.streams != "events") watch.emplace(config);
   return loop.run(stop);
 }
 

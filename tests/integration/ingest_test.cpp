@@ -16,6 +16,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -712,4 +713,45 @@ TEST_CASE("ingest: a new post, a follow and an unfollow invalidate the cached fe
 
   const Json summary = stop_ingest(*ingest);
   CHECK(summary.at("metrics").at("feeds_invalidated").get<uint64_t>() >= 4);
+}
+
+TEST_CASE("ingest: its CDC watch heals a stalled replication slot by itself, and the rows written meanwhile arrive") {
+  if (!nf::test::require_stack()) return;
+  require_pipeline();
+  const uint64_t base = unique_base();
+  const std::string group = "ingest-watch-" + std::to_string(base);
+  start_group_at_end(group);
+  auto ingest = start_ingest(group, "cdc", "watch", {"cdc.watch_interval_ms=2000"});
+  pid_t worker = 0;
+  std::ifstream(nf::test::stack_dir() + "/run/connect.pid") >> worker;
+  REQUIRE(worker > 0);
+
+  // A frozen worker keeps its walsender connected and silent: the slot stalls exactly
+  // as under an orphaned task. Nobody runs `connectors heal`: the ingest's watch must.
+  struct Thaw {
+    pid_t pid;
+    ~Thaw() { kill(pid, SIGCONT); }
+  } thaw{worker};
+  REQUIRE(kill(worker, SIGSTOP) == 0);
+  auto pg = nf::pg::connect(nf::pg::settings_from(nf::test::stack_config()));
+  {
+    pqxx::work tx(*pg);
+    tx.exec_params("INSERT INTO users (id, username) VALUES ($1, $2)", base + 1, "ingest-watch-" + std::to_string(base));
+    tx.commit();
+  }
+  const bool healed = ingest->wait_for_stderr("cdc watch: ended walsender pid", 90s);
+  INFO(ingest->stderr_text());
+  CHECK(healed);
+  REQUIRE(kill(worker, SIGCONT) == 0);
+
+  CHECK(wait_until(90s, [&] {
+          return describe_difference("users", {"1"},
+                                     ch_rows("SELECT count() AS n FROM users FINAL WHERE id = " + std::to_string(base + 1)));
+        }) == "");
+  {
+    pqxx::work tx(*pg);
+    tx.exec_params("DELETE FROM users WHERE id = $1", base + 1);
+    tx.commit();
+  }
+  stop_ingest(*ingest);
 }

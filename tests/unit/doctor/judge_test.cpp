@@ -131,6 +131,12 @@ TEST_CASE("doctor slot: stalled when active, WAL unconfirmed and Debezium's hear
     CHECK(judged.status == Status::ok);
     CHECK(judged.figures["heartbeat_age_ms"].is_null());
   }
+  SECTION("a walsender that has just connected (a task that just took the slot) is given time to beat") {
+    state.walsender_age_ms = 3'000;
+    CHECK(nf::doctor::judge_slot("novafeed_slot", state, 1024 * 1024, 10'000).status == Status::ok);
+    state.walsender_age_ms = 60'000;
+    CHECK(nf::doctor::judge_slot("novafeed_slot", state, 1024 * 1024, 10'000).status == Status::fail);
+  }
   SECTION("the bound follows the configured interval") {
     state.heartbeat_age_ms = 40'000;
     CHECK(nf::doctor::judge_slot("novafeed_slot", state, 1024 * 1024, 30'000).status == Status::ok);
