@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error/error.hpp"
+#include "core/events/contract.hpp"
 #include "core/time/rfc3339.hpp"
 
 namespace nf::events {
@@ -16,10 +17,6 @@ namespace {
 
 using Json = nlohmann::json;
 
-constexpr size_t kMaxEventIdBytes = 64;
-constexpr int64_t kMaxDwellMs = std::numeric_limits<int32_t>::max();
-constexpr uint64_t kMaxPostId = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
-constexpr std::array<std::string_view, 5> kActions = {"impression", "view", "like", "comment", "share"};
 // How many per-event reasons an "invalid_events" message quotes.
 constexpr size_t kQuotedReasons = 5;
 
@@ -60,7 +57,7 @@ std::string check_post_id(const Json& object, Event& event) {
   if (it == object.end() || it->is_null()) return "post_id: missing";
   if (it->is_number_unsigned()) {
     const auto id = it->get<uint64_t>();
-    if (id >= 1 && id <= kMaxPostId) {
+    if (id >= 1 && id <= kMaxId) {
       event.post_id = id;
       return "";
     }
@@ -76,8 +73,7 @@ std::string check_action(const Json& object, Event& event) {
   if (it == object.end() || it->is_null()) return "action: missing";
   if (!it->is_string()) return "action: expected a string, got " + type_of(*it);
   const auto& action = it->get_ref<const std::string&>();
-  if (std::find(kActions.begin(), kActions.end(), action) == kActions.end())
-    return "action: " + quoted(*it) + " is not one of impression, view, like, comment, share";
+  if (!is_action(action)) return "action: " + quoted(*it) + " is not one of " + std::string(kActionList);
   event.action = action;
   return "";
 }
@@ -116,14 +112,15 @@ std::string check_dwell(const Json& object, Event& event) {
     return "";
   }
   if (is_integer(*it)) {
-    const bool in_range = it->is_number_unsigned() ? it->get<uint64_t>() <= static_cast<uint64_t>(kMaxDwellMs)
-                                                   : it->get<int64_t>() >= 0 && it->get<int64_t>() <= kMaxDwellMs;
+    const bool in_range = it->is_number_unsigned()
+                              ? it->get<uint64_t>() <= kMaxDwellMs
+                              : it->get<int64_t>() >= 0 && static_cast<uint64_t>(it->get<int64_t>()) <= kMaxDwellMs;
     if (in_range) {
       event.dwell_ms = it->get<int64_t>();
       return "";
     }
   }
-  return "dwell_ms: expected an integer 0..2147483647, got " + type_of(*it);
+  return "dwell_ms: expected an integer 0.." + std::to_string(kMaxDwellMs) + ", got " + type_of(*it);
 }
 
 std::string check_user(const Json& object, uint64_t user_id) {

@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "core/events/contract.hpp"
 #include "core/ingest/timestamps.hpp"
 
 namespace nf::ingest {
@@ -9,8 +10,9 @@ namespace {
 
 using Json = nlohmann::json;
 
-constexpr std::array<std::string_view, 5> kActions = {"impression", "view", "like", "comment", "share"};
-constexpr size_t kMaxEventIdBytes = 64;
+using events::kMaxDwellMs;
+using events::kMaxEventIdBytes;
+using events::kMaxId;
 
 std::string type_of(const Json& value) {
   if (value.is_number_float()) return "a fractional number";
@@ -21,7 +23,9 @@ std::string type_of(const Json& value) {
 tl::expected<uint64_t, std::string> positive_id(const Json& object, const char* name) {
   const auto it = object.find(name);
   if (it == object.end() || it->is_null()) return tl::unexpected(std::string(name) + " is missing");
-  if (it->is_number_unsigned() && it->get<uint64_t>() > 0) return it->get<uint64_t>();
+  if (it->is_number_unsigned() && it->get<uint64_t>() > 0 && it->get<uint64_t>() <= kMaxId) return it->get<uint64_t>();
+  if (it->is_number_unsigned() && it->get<uint64_t>() > 0)
+    return tl::unexpected(std::string(name) + ": " + it->dump() + " is above " + std::to_string(kMaxId));
   if (it->is_number_integer()) return tl::unexpected(std::string(name) + ": " + it->dump() + " is not positive");
   return tl::unexpected(std::string(name) + ": expected a positive integer, got " + type_of(*it));
 }
@@ -51,7 +55,8 @@ tl::expected<Event, std::string> decode_event(std::string_view value) {
   event.event_id = id->get<std::string>();
   if (event.event_id.empty()) return tl::unexpected(std::string("event_id is empty"));
   if (event.event_id.size() > kMaxEventIdBytes)
-    return tl::unexpected("event_id is " + std::to_string(event.event_id.size()) + " bytes (at most 64)");
+    return tl::unexpected("event_id is " + std::to_string(event.event_id.size()) + " bytes (at most " +
+                          std::to_string(kMaxEventIdBytes) + ")");
 
   auto user = positive_id(object, "user_id");
   if (!user) return tl::unexpected(user.error());
@@ -69,10 +74,8 @@ tl::expected<Event, std::string> decode_event(std::string_view value) {
   if (action == object.end() || action->is_null()) return tl::unexpected(std::string("action is missing"));
   if (!action->is_string()) return tl::unexpected("action: expected a string, got " + type_of(*action));
   event.action = action->get<std::string>();
-  bool known = false;
-  for (const auto name : kActions) known = known || name == event.action;
-  if (!known)
-    return tl::unexpected("action: '" + event.action + "' is not one of impression, view, like, comment, share");
+  if (!events::is_action(event.action))
+    return tl::unexpected("action: '" + event.action + "' is not one of " + std::string(events::kActionList));
 
   auto ts = event_time(object);
   if (!ts) return tl::unexpected(ts.error());
@@ -82,7 +85,8 @@ tl::expected<Event, std::string> decode_event(std::string_view value) {
     if (!dwell->is_number_integer())
       return tl::unexpected("dwell_ms: expected a non-negative integer, got " + type_of(*dwell));
     if (!dwell->is_number_unsigned()) return tl::unexpected("dwell_ms: " + dwell->dump() + " is negative");
-    if (dwell->get<uint64_t>() > UINT32_MAX) return tl::unexpected("dwell_ms: " + dwell->dump() + " is too large");
+    if (dwell->get<uint64_t>() > kMaxDwellMs)
+      return tl::unexpected("dwell_ms: " + dwell->dump() + " is too large (at most " + std::to_string(kMaxDwellMs) + ")");
     event.dwell_ms = static_cast<uint32_t>(dwell->get<uint64_t>());
   }
   return event;

@@ -2,27 +2,12 @@
 
 #include <cctype>
 
+#include "core/time/civil.hpp"
+
 namespace nf::ingest {
 namespace {
 
 constexpr int64_t kMaxDateTime = 4294967295LL;  // DateTime is a UInt32 of seconds
-
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
-int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
-bool is_leap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
-unsigned days_in_month(int64_t y, unsigned m) {
-  static constexpr unsigned days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return m == 2 && is_leap(y) ? 29 : days[m - 1];
-}
 
 // Reads exactly `count` digits at `pos`; -1 when they are not all digits.
 int64_t read_digits(std::string_view text, size_t pos, size_t count) {
@@ -54,7 +39,7 @@ tl::expected<uint32_t, std::string> parse_iso8601_seconds(std::string_view text)
       text[4] != '-' || text[7] != '-' || (text[10] != 'T' && text[10] != 't' && text[10] != ' ') ||
       text[13] != ':' || text[16] != ':')
     return bad("expected YYYY-MM-DDTHH:MM:SS");
-  if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, static_cast<unsigned>(month)) || hour > 23 ||
+  if (month < 1 || month > 12 || day < 1 || day > time::days_in_month(year, month) || hour > 23 ||
       minute > 59 || second > 60)
     return bad("no such date or time");
   size_t pos = 19;
@@ -85,7 +70,7 @@ tl::expected<uint32_t, std::string> parse_iso8601_seconds(std::string_view text)
     return bad("unexpected '" + std::string(1, text[pos]) + "' after the time");
   }
   if (pos != text.size()) return bad("trailing characters");
-  const int64_t seconds = days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) * 86400 +
+  const int64_t seconds = time::days_from_civil(year, month, day) * 86400 +
                           hour * 3600 + minute * 60 + second - offset_seconds;
   return in_range(seconds, text);
 }

@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "core/time/civil.hpp"
+
 namespace nf::seed {
 
 void append_number(std::string& out, uint64_t value) {
@@ -18,28 +20,8 @@ void append_digits(std::string& out, int64_t value, int width) {
   out.append(buffer, static_cast<size_t>(width));
 }
 
-struct CivilTime {
-  int64_t year, month, day, hour, minute, second, millis;
-};
-
-// Howard Hinnant's days-to-civil algorithm (proleptic Gregorian, UTC).
-CivilTime civil_time(int64_t epoch_ms) {
-  int64_t days = epoch_ms / kDayMs, ms_of_day = epoch_ms % kDayMs;
-  if (ms_of_day < 0) ms_of_day += kDayMs, days -= 1;
-  days += 719468;
-  const int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-  const int64_t doe = days - era * 146097;
-  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const int64_t mp = (5 * doy + 2) / 153;
-  const int64_t day = doy - (153 * mp + 2) / 5 + 1;
-  const int64_t month = mp < 10 ? mp + 3 : mp - 9;
-  const int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-  return {year, month, day, ms_of_day / kHourMs, ms_of_day / 60'000 % 60, ms_of_day / 1000 % 60, ms_of_day % 1000};
-}
-
 void append_civil(std::string& out, int64_t epoch_ms, char date_time_separator) {
-  const CivilTime t = civil_time(epoch_ms);
+  const auto t = time::civil_from_epoch_ms(epoch_ms);
   append_digits(out, t.year, 4);
   out += '-';
   append_digits(out, t.month, 2);

@@ -17,12 +17,6 @@ int digits(std::string_view text, size_t pos, size_t count) {
   return value;
 }
 
-int days_in_month(int y, int m) {
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  return m == 2 && leap ? 29 : kDays[m - 1];
-}
-
 }  // namespace
 
 std::optional<int64_t> parse_rfc3339_ms(std::string_view text) {
@@ -61,15 +55,6 @@ std::optional<int64_t> parse_rfc3339_ms(std::string_view text) {
   const int64_t seconds = days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second -
                           offset_minutes * 60;
   return seconds * 1000 + millis;
-}
-
-int64_t days_from_civil(int64_t y, int64_t m, int64_t d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const int64_t yoe = y - era * 400;
-  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
 }
 
 std::string format_rfc3339(int64_t epoch_ms, bool with_ms) {

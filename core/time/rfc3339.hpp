@@ -7,16 +7,14 @@
 #include <string>
 #include <string_view>
 
+#include "core/time/civil.hpp"
+
 namespace nf::time {
 
 // An RFC 3339 date-time to epoch milliseconds; nullopt when `text` is not one.
 // YYYY-MM-DD(T|t| )HH:MM:SS[.fraction](Z|z|+HH:MM|-HH:MM); digits past milliseconds are
 // cut, not rounded; a zone is required (a local time would be ambiguous).
 std::optional<int64_t> parse_rfc3339_ms(std::string_view text);
-
-// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil);
-// negative before 1970. The date is not checked: the caller validates month and day.
-int64_t days_from_civil(int64_t y, int64_t m, int64_t d);
 
 // "2026-11-23T12:30:40.123Z" (with_ms) or "2026-11-23T12:30:40Z", in UTC; milliseconds
 // are cut when !with_ms.
