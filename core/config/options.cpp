@@ -85,6 +85,7 @@ const std::vector<OptionSpec>& option_specs() {
       {"auth.token_ttl_s", "86400", "lifetime of tokens minted by `novafeed token`"},
 
       {"doctor.max_slot_lag_bytes", "1073741824", "WAL retained by the slot above which doctor is unhealthy"},
+      {"doctor.max_consumer_lag", "100000", "messages the ingest group may be behind before doctor is unhealthy"},
 
       {"jobs.hot_posts_1h_interval_s", "60", "how often `hot-posts` recomputes hot:posts:1h"},
       {"jobs.hot_posts_24h_interval_s", "60", "how often `hot-posts` recomputes hot:posts:24h"},

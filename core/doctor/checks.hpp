@@ -15,6 +15,7 @@
 #include "core/connect/client.hpp"
 #include "core/doctor/report.hpp"
 #include "core/jobs/jobs.hpp"
+#include "core/kafka/group_lag.hpp"
 #include "core/kafka/metadata.hpp"
 #include "core/pg/replication_slot.hpp"
 
@@ -39,6 +40,10 @@ std::vector<CheckResult> check_jobs(const config::Config& config);
 std::vector<std::string> required_topics(const config::Config& config);
 
 CheckResult judge_topics(const kafka::ClusterMetadata& metadata, const std::vector<std::string>& required);
+
+// The ingest group's lag: fail above max_lag messages in all; warn when the group has
+// committed nothing at all (no ingest has run with it).
+CheckResult judge_lag(const std::string& group, const std::vector<kafka::PartitionLag>& lags, int64_t max_lag);
 
 // `status` nullopt: Connect has no connector by that name. `connect_url` goes into hints.
 CheckResult judge_connector(const std::string& name, const std::optional<connect::ConnectorStatus>& status,

@@ -1,6 +1,8 @@
-// Kafka: the brokers, and the topics the pipeline reads and writes.
+// Kafka: the brokers, the topics the pipeline reads and writes, and how far the ingest
+// group is behind on them.
 
 #include "core/doctor/checks.hpp"
+#include "core/kafka/group_lag.hpp"
 
 namespace nf::doctor {
 
@@ -34,7 +36,61 @@ std::vector<CheckResult> check_kafka(const config::Config& config) {
                      {"cluster_id", metadata.cluster_id},
                      {"controller_id", metadata.controller_id},
                      {"topics", metadata.topics.size()}};
-  return {cluster, judge_topics(metadata, required_topics(config))};
+  std::vector<CheckResult> results{cluster, judge_topics(metadata, required_topics(config))};
+
+  // The ingest group's lag on every topic it reads (the ones that exist).
+  const std::string group = config.get("ingest.group");
+  std::vector<kafka::TopicInfo> read;
+  for (const auto& name : required_topics(config))
+    if (const auto* topic = metadata.find_topic(name)) read.push_back(*topic);
+  try {
+    results.push_back(judge_lag(group, kafka::group_lag(settings, group, read), config.get_int("doctor.max_consumer_lag")));
+  } catch (const std::exception& e) {
+    results.push_back(result_from_error("lag", e, "is Kafka running? `novafeed doctor` again once it is"));
+  }
+  return results;
+}
+
+CheckResult judge_lag(const std::string& group, const std::vector<kafka::PartitionLag>& lags, int64_t max_lag) {
+  CheckResult result{"lag", Status::ok, "", ""};
+  nlohmann::json topics = nlohmann::json::object();
+  int64_t total = 0;
+  bool committed_any = false;
+  std::string worst_topic;
+  int64_t worst = -1;
+  for (const auto& lag : lags) {
+    auto& topic = topics[lag.topic];
+    if (!topic.contains("lag")) topic = {{"lag", 0}, {"partitions", nlohmann::json::array()}};
+    topic["lag"] = topic["lag"].get<int64_t>() + lag.lag;
+    topic["partitions"].push_back({{"partition", lag.partition},
+                                   {"committed", lag.committed >= 0 ? nlohmann::json(lag.committed) : nlohmann::json(nullptr)},
+                                   {"high", lag.high},
+                                   {"lag", lag.lag}});
+    total += lag.lag;
+    committed_any = committed_any || lag.committed >= 0;
+    if (topic["lag"].get<int64_t>() > worst) worst = topic["lag"].get<int64_t>(), worst_topic = lag.topic;
+  }
+  result.figures = {{"group", group}, {"lag", total}, {"max_consumer_lag", max_lag}, {"topics", topics}};
+  if (!committed_any && total > 0) {
+    result.status = Status::warn;
+    result.detail = "ingest group " + group + " has committed nothing yet (" + std::to_string(total) +
+                    " messages waiting): is `novafeed ingest` (or `serve --with-ingest`) running with ingest.group " +
+                    group + "?";
+    result.hint = "start it: novafeed ingest all (it catches up from the oldest message Kafka keeps)";
+    return result;
+  }
+  if (total > max_lag) {
+    result.status = Status::fail;
+    result.detail = "ingest group " + group + " is " + std::to_string(total) + " messages behind (most on " +
+                    worst_topic + ": " + std::to_string(worst) + "), above doctor.max_consumer_lag " +
+                    std::to_string(max_lag);
+    result.hint = "is the ingest running and keeping up? its log and /metrics (novafeed_ingest_*) say; more ingest "
+                  "processes in the group share the partitions";
+    return result;
+  }
+  result.detail = "ingest group " + group + " is " + std::to_string(total) + " messages behind on " +
+                  std::to_string(topics.size()) + " topics (limit " + std::to_string(max_lag) + ")";
+  return result;
 }
 
 CheckResult judge_topics(const kafka::ClusterMetadata& metadata, const std::vector<std::string>& required) {

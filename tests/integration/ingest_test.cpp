@@ -755,3 +755,42 @@ TEST_CASE("ingest: its CDC watch heals a stalled replication slot by itself, and
   }
   stop_ingest(*ingest);
 }
+
+TEST_CASE("doctor: the ingest group's lag per topic and partition matches a lag made on purpose") {
+  if (!nf::test::require_stack()) return;
+  require_pipeline();
+  const uint64_t base = unique_base();
+  const std::string group = "doctor-lag-" + std::to_string(base);
+  start_group_at_end(group);  // committed at the end of every topic: lag 0
+  const std::string topic = nf::test::stack_config().get("kafka.events_topic");
+  constexpr int kMessages = 37;
+  {
+    TestProducer producer;  // nobody in the group reads them: a lag of exactly 37
+    for (int i = 0; i < kMessages; ++i)
+      producer.produce(topic, std::to_string(i), "{\"doctor-lag-test\":" + std::to_string(i) + "}");
+  }
+  const auto doctor = [&](const std::string& max_lag) {
+    const auto run = nf::test::run_novafeed(
+        {"--json", "--set", "ingest.group=" + group, "--set", "doctor.max_consumer_lag=" + max_lag, "doctor"},
+        nf::test::stack_env());
+    INFO(run.out << run.err);
+    for (const auto& check : Json::parse(run.out))
+      if (check["name"] == "lag") return check;
+    FAIL("no lag check");
+    return Json();
+  };
+  const auto within = doctor("1000");
+  CHECK(within["status"] == "ok");
+  CHECK(within["figures"]["lag"] == kMessages);
+  CHECK(within["figures"]["topics"][topic]["lag"] == kMessages);
+  int64_t per_partition = 0;
+  for (const auto& partition : within["figures"]["topics"][topic]["partitions"]) {
+    CHECK(partition["committed"].is_number_integer());
+    per_partition += partition["lag"].get<int64_t>();
+  }
+  CHECK(per_partition == kMessages);
+  // The other topics: nothing new for this group (CDC may write meanwhile, so only events is exact).
+  const auto above = doctor("10");
+  CHECK(above["status"] == "fail");
+  CHECK_THAT(above["detail"].get<std::string>(), Catch::Contains("messages behind") && Catch::Contains(topic));
+}

@@ -227,3 +227,20 @@ TEST_CASE("doctor: jobs: stale or failing fails, never run only warns, all fresh
   CHECK_THAT(bad.hint, Catch::Contains("jobs status"));
   CHECK(bad.figures["jobs"]["hot-posts"]["verdict"] == "stale");
 }
+
+TEST_CASE("doctor lag: the sum over topics and partitions against doctor.max_consumer_lag, a group that never committed warns") {
+  std::vector<nf::kafka::PartitionLag> lags = {{"events", 0, 90, 0, 100, 10}, {"events", 1, 50, 0, 55, 5},
+                                               {"cdc.posts", 0, 7, 0, 7, 0}};
+  auto r = nf::doctor::judge_lag("novafeed-ingest", lags, 100);
+  CHECK(r.status == Status::ok);
+  CHECK(r.figures["lag"] == 15);
+  CHECK(r.figures["topics"]["events"]["lag"] == 15);
+  CHECK(r.figures["topics"]["events"]["partitions"].size() == 2);
+  r = nf::doctor::judge_lag("novafeed-ingest", lags, 14);
+  CHECK(r.status == Status::fail);
+  CHECK_THAT(r.detail, Catch::Contains("15 messages behind (most on events: 15)"));
+  for (auto& lag : lags) lag.committed = -1;
+  r = nf::doctor::judge_lag("novafeed-ingest", lags, 14);
+  CHECK(r.status == Status::warn);
+  CHECK_THAT(r.detail, Catch::Contains("has committed nothing"));
+}
