@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/config/config.hpp"
@@ -44,6 +45,9 @@ CheckResult judge_topics(const kafka::ClusterMetadata& metadata, const std::vect
 // The ingest group's lag: fail above max_lag messages in all; warn when the group has
 // committed nothing at all (no ingest has run with it).
 CheckResult judge_lag(const std::string& group, const std::vector<kafka::PartitionLag>& lags, int64_t max_lag);
+
+// Messages per dead-letter topic in the last hour: warn when any (data was refused: look).
+CheckResult judge_dead_letters(const std::vector<std::pair<std::string, int64_t>>& last_hour);
 
 // `status` nullopt: Connect has no connector by that name. `connect_url` goes into hints.
 CheckResult judge_connector(const std::string& name, const std::optional<connect::ConnectorStatus>& status,

@@ -3,6 +3,8 @@
 
 #include "core/doctor/checks.hpp"
 #include "core/kafka/group_lag.hpp"
+#include "core/kafka/recent.hpp"
+#include "core/time/clock.hpp"
 
 namespace nf::doctor {
 
@@ -48,7 +50,40 @@ std::vector<CheckResult> check_kafka(const config::Config& config) {
   } catch (const std::exception& e) {
     results.push_back(result_from_error("lag", e, "is Kafka running? `novafeed doctor` again once it is"));
   }
+
+  // Dead letters of the last hour, on each dead-letter topic that exists.
+  try {
+    const int64_t since_ms = time::now_ms() - 3'600'000;
+    std::vector<std::pair<std::string, int64_t>> counts;
+    for (const auto& name : {config.get("ingest.events_dlq_topic"), config.get("ingest.cdc_dlq_topic")})
+      if (const auto* topic = metadata.find_topic(name)) counts.emplace_back(name, kafka::messages_since(settings, *topic, since_ms));
+    results.push_back(judge_dead_letters(counts));
+  } catch (const std::exception& e) {
+    results.push_back(result_from_error("dlq", e, "is Kafka running? `novafeed doctor` again once it is"));
+  }
   return results;
+}
+
+CheckResult judge_dead_letters(const std::vector<std::pair<std::string, int64_t>>& last_hour) {
+  CheckResult result{"dlq", Status::ok, "", ""};
+  nlohmann::json figures = nlohmann::json::object();
+  int64_t total = 0;
+  std::string list;
+  for (const auto& [topic, count] : last_hour) {
+    figures[topic] = count;
+    total += count;
+    list += (list.empty() ? "" : ", ") + topic + " " + std::to_string(count);
+  }
+  result.figures = {{"last_hour", figures}, {"total", total}};
+  if (total > 0) {
+    result.status = Status::warn;
+    result.detail = std::to_string(total) + " messages dead-lettered in the last hour (" + list + ")";
+    result.hint = "each carries its reason in its headers (docs/ingest.md, Dead letters); read the latest: "
+                  "kcat -C -t TOPIC -o -10 -e -f '%h %s\\n'";
+    return result;
+  }
+  result.detail = "no message dead-lettered in the last hour" + (list.empty() ? std::string() : " (" + list + ")");
+  return result;
 }
 
 CheckResult judge_lag(const std::string& group, const std::vector<kafka::PartitionLag>& lags, int64_t max_lag) {

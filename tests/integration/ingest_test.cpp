@@ -794,3 +794,26 @@ TEST_CASE("doctor: the ingest group's lag per topic and partition matches a lag 
   CHECK(above["status"] == "fail");
   CHECK_THAT(above["detail"].get<std::string>(), Catch::Contains("messages behind") && Catch::Contains(topic));
 }
+
+TEST_CASE("doctor: dead letters of the last hour are counted per dead-letter topic") {
+  if (!nf::test::require_stack()) return;
+  const std::string dlq = nf::test::stack_config().get("ingest.events_dlq_topic");
+  const auto dead_letters = [&] {
+    const auto run = nf::test::run_novafeed({"--json", "doctor"}, nf::test::stack_env());
+    INFO(run.out << run.err);
+    for (const auto& check : Json::parse(run.out))
+      if (check["name"] == "dlq") return check;
+    FAIL("no dlq check");
+    return Json();
+  };
+  const auto before = dead_letters();
+  REQUIRE(before["figures"]["last_hour"].contains(dlq));
+  {
+    TestProducer producer;
+    for (int i = 0; i < 3; ++i) producer.produce(dlq, "doctor-dlq", "{\"not\": \"an event\"}");
+  }
+  const auto after = dead_letters();
+  CHECK(after["figures"]["last_hour"][dlq].get<int64_t>() - before["figures"]["last_hour"][dlq].get<int64_t>() == 3);
+  CHECK(after["status"] == "warn");
+  CHECK_THAT(after["detail"].get<std::string>(), Catch::Contains("dead-lettered in the last hour"));
+}

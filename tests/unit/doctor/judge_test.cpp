@@ -244,3 +244,13 @@ TEST_CASE("doctor lag: the sum over topics and partitions against doctor.max_con
   CHECK(r.status == Status::warn);
   CHECK_THAT(r.detail, Catch::Contains("has committed nothing"));
 }
+
+TEST_CASE("doctor dlq: any dead letter in the last hour is a warning naming the topics") {
+  auto r = nf::doctor::judge_dead_letters({{"events.dlq", 0}, {"cdc.dlq", 0}});
+  CHECK(r.status == Status::ok);
+  CHECK(r.figures["total"] == 0);
+  r = nf::doctor::judge_dead_letters({{"events.dlq", 2}, {"cdc.dlq", 1}});
+  CHECK(r.status == Status::warn);
+  CHECK_THAT(r.detail, Catch::Contains("3 messages dead-lettered in the last hour (events.dlq 2, cdc.dlq 1)"));
+  CHECK(r.figures["last_hour"]["events.dlq"] == 2);
+}
