@@ -93,6 +93,7 @@ CheckResult judge_lag(const std::string& group, const std::vector<kafka::Partiti
   bool committed_any = false;
   std::string worst_topic;
   int64_t worst = -1;
+  int64_t behind_ms = 0;  // the oldest unread message, over all partitions
   for (const auto& lag : lags) {
     auto& topic = topics[lag.topic];
     if (!topic.contains("lag")) topic = {{"lag", 0}, {"partitions", nlohmann::json::array()}};
@@ -100,12 +101,20 @@ CheckResult judge_lag(const std::string& group, const std::vector<kafka::Partiti
     topic["partitions"].push_back({{"partition", lag.partition},
                                    {"committed", lag.committed >= 0 ? nlohmann::json(lag.committed) : nlohmann::json(nullptr)},
                                    {"high", lag.high},
-                                   {"lag", lag.lag}});
+                                   {"lag", lag.lag},
+                                   {"seconds_behind", lag.behind_ms ? nlohmann::json(*lag.behind_ms / 1000.0)
+                                                                    : nlohmann::json(lag.lag == 0 ? 0.0 : -1.0)}});
+    if (lag.behind_ms) behind_ms = std::max(behind_ms, *lag.behind_ms);
     total += lag.lag;
     committed_any = committed_any || lag.committed >= 0;
     if (topic["lag"].get<int64_t>() > worst) worst = topic["lag"].get<int64_t>(), worst_topic = lag.topic;
   }
-  result.figures = {{"group", group}, {"lag", total}, {"max_consumer_lag", max_lag}, {"topics", topics}};
+  result.figures = {{"group", group},
+                    {"lag", total},
+                    {"seconds_behind", behind_ms / 1000.0},
+                    {"max_consumer_lag", max_lag},
+                    {"topics", topics}};
+  const std::string behind = total > 0 ? ", the oldest unread " + std::to_string(behind_ms / 1000) + " s old" : "";
   if (!committed_any && total > 0) {
     result.status = Status::warn;
     result.detail = "ingest group " + group + " has committed nothing yet (" + std::to_string(total) +
@@ -117,14 +126,14 @@ CheckResult judge_lag(const std::string& group, const std::vector<kafka::Partiti
   if (total > max_lag) {
     result.status = Status::fail;
     result.detail = "ingest group " + group + " is " + std::to_string(total) + " messages behind (most on " +
-                    worst_topic + ": " + std::to_string(worst) + "), above doctor.max_consumer_lag " +
+                    worst_topic + ": " + std::to_string(worst) + behind + "), above doctor.max_consumer_lag " +
                     std::to_string(max_lag);
     result.hint = "is the ingest running and keeping up? its log and /metrics (novafeed_ingest_*) say; more ingest "
                   "processes in the group share the partitions";
     return result;
   }
   result.detail = "ingest group " + group + " is " + std::to_string(total) + " messages behind on " +
-                  std::to_string(topics.size()) + " topics (limit " + std::to_string(max_lag) + ")";
+                  std::to_string(topics.size()) + " topics" + behind + " (limit " + std::to_string(max_lag) + ")";
   return result;
 }
 

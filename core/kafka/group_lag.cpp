@@ -1,5 +1,6 @@
 #include "core/kafka/group_lag.hpp"
 
+#include <chrono>
 #include <memory>
 
 #include "core/error/error.hpp"
@@ -34,6 +35,34 @@ std::vector<PartitionLag> group_lag(const Settings& settings, const std::string&
     lag.lag = std::max<int64_t>(0, lag.high - (lag.committed >= 0 ? std::max(lag.committed, lag.low) : lag.low));
     lags.push_back(lag);
   }
+
+  // How old the first unread message of each lagging partition is: assign them at that
+  // offset (no subscription: the group's members keep their partitions) and read one each.
+  std::unique_ptr<rd_kafka_topic_partition_list_t, decltype(&rd_kafka_topic_partition_list_destroy)> unread(
+      rd_kafka_topic_partition_list_new(1), &rd_kafka_topic_partition_list_destroy);
+  for (const auto& lag : lags)
+    if (lag.lag > 0)
+      rd_kafka_topic_partition_list_add(unread.get(), lag.topic.c_str(), lag.partition)->offset = lag.high - lag.lag;
+  if (unread->cnt == 0 || rd_kafka_assign(consumer.get(), unread.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) return lags;
+  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  int missing = unread->cnt;
+  while (missing > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::unique_ptr<rd_kafka_message_t, decltype(&rd_kafka_message_destroy)> message(
+        rd_kafka_consumer_poll(consumer.get(), 100), &rd_kafka_message_destroy);
+    if (!message || message->err) continue;
+    const std::string topic = rd_kafka_topic_name(message->rkt);
+    for (auto& lag : lags) {
+      if (lag.topic != topic || lag.partition != message->partition || lag.behind_ms) continue;
+      rd_kafka_timestamp_type_t type;
+      const int64_t ts = rd_kafka_message_timestamp(message.get(), &type);
+      if (ts >= 0) lag.behind_ms = std::max<int64_t>(0, now_ms - ts);
+      --missing;
+    }
+  }
+  rd_kafka_assign(consumer.get(), nullptr);
   return lags;
 }
 

@@ -765,9 +765,21 @@ TEST_CASE("doctor: the ingest group's lag per topic and partition matches a lag 
   const std::string topic = nf::test::stack_config().get("kafka.events_topic");
   constexpr int kMessages = 37;
   {
-    TestProducer producer;  // nobody in the group reads them: a lag of exactly 37
-    for (int i = 0; i < kMessages; ++i)
-      producer.produce(topic, std::to_string(i), "{\"doctor-lag-test\":" + std::to_string(i) + "}");
+    // Nobody in the group reads them: a lag of exactly 37. The first 5 (one per key, so
+    // on several partitions) carry a timestamp 300 s old: the oldest unread message.
+    auto conf = nf::kafka::make_conf(kafka_settings(), {{"acks", "all", "test"}});
+    nf::kafka::Handle producer(RD_KAFKA_PRODUCER, std::move(conf));
+    const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch()).count();
+    for (int i = 0; i < kMessages; ++i) {
+      std::string key = std::to_string(i), value = "{\"doctor-lag-test\":" + key + "}";
+      REQUIRE(rd_kafka_producev(producer.get(), RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                RD_KAFKA_V_KEY(key.data(), key.size()), RD_KAFKA_V_VALUE(value.data(), value.size()),
+                                RD_KAFKA_V_TIMESTAMP(i < 5 ? now - 300'000 : now), RD_KAFKA_V_END) ==
+              RD_KAFKA_RESP_ERR_NO_ERROR);
+      if (i == 4) REQUIRE(rd_kafka_flush(producer.get(), 10000) == RD_KAFKA_RESP_ERR_NO_ERROR);  // before the others
+    }
+    REQUIRE(rd_kafka_flush(producer.get(), 10000) == RD_KAFKA_RESP_ERR_NO_ERROR);
   }
   const auto doctor = [&](const std::string& max_lag) {
     const auto run = nf::test::run_novafeed(
@@ -789,6 +801,9 @@ TEST_CASE("doctor: the ingest group's lag per topic and partition matches a lag 
     per_partition += partition["lag"].get<int64_t>();
   }
   CHECK(per_partition == kMessages);
+  // The oldest unread message, 300 s old (give or take the test's own seconds).
+  CHECK(within["figures"]["seconds_behind"].get<double>() >= 295);
+  CHECK(within["figures"]["seconds_behind"].get<double>() < 400);
   // The other topics: nothing new for this group (CDC may write meanwhile, so only events is exact).
   const auto above = doctor("10");
   CHECK(above["status"] == "fail");
