@@ -93,7 +93,7 @@ CheckResult judge_lag(const std::string& group, const std::vector<kafka::Partiti
   bool committed_any = false;
   std::string worst_topic;
   int64_t worst = -1;
-  int64_t behind_ms = 0;  // the oldest unread message, over all partitions
+  std::optional<int64_t> behind_ms;  // the oldest unread message, over all partitions
   for (const auto& lag : lags) {
     auto& topic = topics[lag.topic];
     if (!topic.contains("lag")) topic = {{"lag", 0}, {"partitions", nlohmann::json::array()}};
@@ -104,17 +104,18 @@ CheckResult judge_lag(const std::string& group, const std::vector<kafka::Partiti
                                    {"lag", lag.lag},
                                    {"seconds_behind", lag.behind_ms ? nlohmann::json(*lag.behind_ms / 1000.0)
                                                                     : nlohmann::json(lag.lag == 0 ? 0.0 : -1.0)}});
-    if (lag.behind_ms) behind_ms = std::max(behind_ms, *lag.behind_ms);
+    if (lag.behind_ms) behind_ms = std::max(behind_ms.value_or(0), *lag.behind_ms);
     total += lag.lag;
     committed_any = committed_any || lag.committed >= 0;
     if (topic["lag"].get<int64_t>() > worst) worst = topic["lag"].get<int64_t>(), worst_topic = lag.topic;
   }
   result.figures = {{"group", group},
                     {"lag", total},
-                    {"seconds_behind", behind_ms / 1000.0},
+                    {"seconds_behind", behind_ms ? nlohmann::json(*behind_ms / 1000.0)
+                                                 : nlohmann::json(total == 0 ? 0.0 : -1.0)},
                     {"max_consumer_lag", max_lag},
                     {"topics", topics}};
-  const std::string behind = total > 0 ? ", the oldest unread " + std::to_string(behind_ms / 1000) + " s old" : "";
+  const std::string behind = behind_ms ? ", the oldest unread " + std::to_string(*behind_ms / 1000) + " s old" : "";
   if (!committed_any && total > 0) {
     result.status = Status::warn;
     result.detail = "ingest group " + group + " has committed nothing yet (" + std::to_string(total) +

@@ -229,8 +229,8 @@ TEST_CASE("doctor: jobs: stale or failing fails, never run only warns, all fresh
 }
 
 TEST_CASE("doctor lag: the sum over topics and partitions against doctor.max_consumer_lag, a group that never committed warns") {
-  std::vector<nf::kafka::PartitionLag> lags = {{"events", 0, 90, 0, 100, 10}, {"events", 1, 50, 0, 55, 5},
-                                               {"cdc.posts", 0, 7, 0, 7, 0}};
+  std::vector<nf::kafka::PartitionLag> lags = {{"events", 0, 90, 0, 100, 10, 42'000}, {"events", 1, 50, 0, 55, 5, 7'000},
+                                               {"cdc.posts", 0, 7, 0, 7, 0, std::nullopt}};
   auto r = nf::doctor::judge_lag("novafeed-ingest", lags, 100);
   CHECK(r.status == Status::ok);
   CHECK(r.figures["lag"] == 15);
@@ -238,8 +238,9 @@ TEST_CASE("doctor lag: the sum over topics and partitions against doctor.max_con
   CHECK(r.figures["topics"]["events"]["partitions"].size() == 2);
   r = nf::doctor::judge_lag("novafeed-ingest", lags, 14);
   CHECK(r.status == Status::fail);
-  CHECK_THAT(r.detail, Catch::Contains("15 messages behind (most on events: 15)"));
-  for (auto& lag : lags) lag.committed = -1;
+  CHECK_THAT(r.detail, Catch::Contains("15 messages behind (most on events: 15, the oldest unread 42 s old)"));
+  CHECK(r.figures["seconds_behind"] == 42.0);
+  for (auto& lag : lags) lag.committed = -1, lag.behind_ms.reset();
   r = nf::doctor::judge_lag("novafeed-ingest", lags, 14);
   CHECK(r.status == Status::warn);
   CHECK_THAT(r.detail, Catch::Contains("has committed nothing"));
