@@ -256,6 +256,9 @@ void IngestLoop::handle_message(const rd_kafka_message_t& message) {
       batch_.authors_with_new_posts.insert(row["author_id"].get<uint64_t>());
     if (table->name == "follows" && ((*change)->op == 'c' || (*change)->op == 'd'))
       batch_.users_with_stale_feeds.insert(row["follower_id"].get<uint64_t>());
+    // SPEC §4: a user's own like or comment changes their feed (seen set, affinity).
+    if ((table->name == "likes" || table->name == "comments") && (*change)->op == 'c')
+      batch_.users_with_stale_feeds.insert(row["user_id"].get<uint64_t>());
     return;
   }
 
@@ -268,6 +271,10 @@ void IngestLoop::handle_message(const rd_kafka_message_t& message) {
     batch_.dead_letters.push_back({route->second.dlq_topic, event.error(), origin()});
     return;
   }
+  // SPEC §4: a user's own like, comment or share makes their cached feed stale (their seen
+  // set and affinity changed); impressions and views do not (they would defeat the cache).
+  if (event->action == "like" || event->action == "comment" || event->action == "share")
+    batch_.users_with_stale_feeds.insert(event->user_id);
   if (event->author_id) batch_.add_row("events", event_row(*event, *event->author_id, now));
   else batch_.events_awaiting_author.push_back({std::move(*event), origin(), route->second.dlq_topic});
 }

@@ -832,3 +832,48 @@ TEST_CASE("doctor: dead letters of the last hour are counted per dead-letter top
   CHECK(after["status"] == "warn");
   CHECK_THAT(after["detail"].get<std::string>(), Catch::Contains("dead-lettered in the last hour"));
 }
+
+TEST_CASE("ingest: a user's own like, comment or share invalidates their cached feed, an impression or a view does not",
+          "[clickhouse]") {
+  if (!nf::test::require_stack()) return;
+  require_pipeline();
+  const uint64_t base = unique_base();
+  const std::string group = "ingest-own-" + std::to_string(base);
+  start_group_at_end(group);
+  auto ingest = start_ingest(group, "events", "own-feeds");
+  nf::redis::Connection redis(nf::redis::settings_from(nf::test::stack_config()));
+  const auto key = [](uint64_t user) { return "feed:v1:" + std::to_string(user); };
+  const auto cached = [&](uint64_t user) { return redis.command({"EXISTS", key(user)})->integer == 1; };
+  const uint64_t liker = base + 1, commenter = base + 2, sharer = base + 3, viewer = base + 4;
+  for (const auto user : {liker, commenter, sharer, viewer}) redis.command({"SET", key(user), "[]", "EX", "300"});
+
+  const int64_t ts = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch()).count();
+  const auto event = [&](uint64_t user, const std::string& action, int n) {
+    return Json{{"event_id", "own-" + std::to_string(base) + "-" + std::to_string(user) + "-" + std::to_string(n)},
+                {"user_id", user}, {"post_id", base + 100}, {"author_id", base + 50}, {"action", action}, {"ts", ts}}
+        .dump();
+  };
+  {
+    TestProducer producer;
+    const std::string topic = nf::test::stack_config().get("kafka.events_topic");
+    producer.produce(topic, std::to_string(viewer), event(viewer, "impression", 1));
+    producer.produce(topic, std::to_string(viewer), event(viewer, "view", 2));
+    producer.produce(topic, std::to_string(liker), event(liker, "like", 3));
+    producer.produce(topic, std::to_string(commenter), event(commenter, "comment", 4));
+    producer.produce(topic, std::to_string(sharer), event(sharer, "share", 5));
+  }
+  CHECK(wait_until(60s, [&]() -> std::string {
+          for (const auto user : {liker, commenter, sharer})
+            if (cached(user)) return "user " + std::to_string(user) + "'s feed is still cached";
+          return "";
+        }) == "");
+  // The viewer's events were in the same flushes: their feed stayed.
+  CHECK(wait_until(30s, [&]() -> std::string {
+          return describe_difference("events", {"5"},
+                                     ch_rows("SELECT uniqExact(event_id) AS n FROM events WHERE startsWith(event_id, 'own-" +
+                                             std::to_string(base) + "-')"));
+        }) == "");
+  CHECK(cached(viewer));
+  stop_ingest(*ingest);
+}
