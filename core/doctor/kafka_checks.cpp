@@ -38,12 +38,13 @@ std::vector<CheckResult> check_kafka(const config::Config& config) {
                      {"cluster_id", metadata.cluster_id},
                      {"controller_id", metadata.controller_id},
                      {"topics", metadata.topics.size()}};
-  std::vector<CheckResult> results{cluster, judge_topics(metadata, required_topics(config))};
+  const auto required = required_topics(config);
+  std::vector<CheckResult> results{cluster, judge_topics(metadata, required)};
 
   // The ingest group's lag on every topic it reads (the ones that exist).
   const std::string group = config.get("ingest.group");
   std::vector<kafka::TopicInfo> read;
-  for (const auto& name : required_topics(config))
+  for (const auto& name : required)
     if (const auto* topic = metadata.find_topic(name)) read.push_back(*topic);
   try {
     results.push_back(judge_lag(group, kafka::group_lag(settings, group, read), config.get_int("doctor.max_consumer_lag")));

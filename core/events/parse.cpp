@@ -73,7 +73,7 @@ std::string check_action(const Json& object, Event& event) {
   if (it == object.end() || it->is_null()) return "action: missing";
   if (!it->is_string()) return "action: expected a string, got " + type_of(*it);
   const auto& action = it->get_ref<const std::string&>();
-  if (!is_action(action)) return "action: " + quoted(*it) + " is not one of " + std::string(kActionList);
+  if (!is_action(action)) return "action: " + quoted(*it) + " is not one of " + action_list();
   event.action = action;
   return "";
 }

@@ -15,6 +15,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr size_t kMaxLimit = 50;
 
+bool limit_ok(size_t limit) { return limit >= 1 && limit <= kMaxLimit; }
+
 double elapsed_ms(Clock::time_point since) {
   return std::chrono::duration<double, std::milli>(Clock::now() - since).count();
 }
@@ -35,8 +37,9 @@ ranking::Params checked_params(const config::Config& config) {
 
 }  // namespace
 
+
 void check_limit(size_t limit) {
-  if (limit < 1 || limit > kMaxLimit)
+  if (!limit_ok(limit))
     throw Error(ExitCode::usage, "limit must be between 1 and 50, got " + std::to_string(limit), "invalid_limit");
 }
 
@@ -60,6 +63,17 @@ FeedPage page_of(uint64_t user_id, std::string algo, int64_t computed_at_ms, con
   if (range.next) page.next_cursor = encode_cursor(*range.next);
   return page;
 }
+
+namespace {
+
+// A page of a cached list (from memory or from Redis): cached, ranked.
+FeedPage hit_page(uint64_t user_id, const CachedFeed& feed, size_t limit, const std::optional<Cursor>& after) {
+  auto page = page_of(user_id, "ranked", feed.computed_at_ms, feed.items, limit, after);
+  page.cached = true;
+  return page;
+}
+
+}  // namespace
 
 FeedService::FeedService(const config::Config& config, redis::Pool& redis) : FeedService(config, redis, Sources{}) {
   sources_.candidates = [this](uint64_t user_id, int64_t now_ms) {
@@ -100,28 +114,16 @@ void FeedService::keep_hits_in_process() {
 }
 
 std::shared_ptr<const LocalFeedCache::Entry> FeedService::in_process(uint64_t user_id, int64_t now_ms) const {
-  if (!watch_ || !watch_->connected()) return nullptr;
-  return local_.find(user_id, now_ms);
-}
-
-FeedService::InProcessStatus FeedService::in_process_status() const {
-  InProcessStatus status;
-  if (!watch_) return status;
-  status.watching = watch_->connected();
-  status.users = local_.size();
-  status.invalidations = watch_->messages();
-  return status;
+  return watching() ? local_.find(user_id, now_ms) : nullptr;
 }
 
 std::optional<std::string> FeedService::page_in_process(uint64_t user_id, size_t limit,
                                                         const std::optional<std::string>& cursor, int64_t now_ms) {
-  if (limit < 1 || limit > kMaxLimit) return std::nullopt;
+  if (!limit_ok(limit)) return std::nullopt;
   const auto entry = in_process(user_id, now_ms);
   if (!entry) return std::nullopt;
   const auto render = [user_id](const CachedFeed& feed, size_t limit, const std::optional<Cursor>& after) {
-    auto page = page_of(user_id, "ranked", feed.computed_at_ms, feed.items, limit, after);
-    page.cached = true;
-    return to_json(page).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    return to_json(hit_page(user_id, feed, limit, after)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   };
   if (!cursor)
     return *entry->first_page(limit, [&](const CachedFeed& feed, size_t n) { return render(feed, n, std::nullopt); });
@@ -142,18 +144,13 @@ FeedPage FeedService::feed(uint64_t user_id, size_t limit, const std::optional<s
   // Cache hit: the copy in memory, else one GET, parse (memoised), slice; what Redis
   // answered is kept in memory when the watch can vouch for it.
   if (cache == CacheUse::use) {
-    if (const auto entry = in_process(user_id, now_ms)) {
-      auto page = page_of(user_id, "ranked", entry->feed().computed_at_ms, entry->feed().items, limit, after);
-      page.cached = true;
-      return page;
-    }
-    const bool keep = watch_ && watch_->connected();
-    const auto ticket = local_.ticket(user_id);  // before the GET: a DEL after it voids the copy
+    if (const auto entry = in_process(user_id, now_ms)) return hit_page(user_id, entry->feed(), limit, after);
+    // The ticket before the GET: a DEL after it voids the copy.
+    const auto ticket = watching() ? std::optional(local_.ticket(user_id)) : std::nullopt;
     if (auto cached = sources_.read_cache(user_id)) {
-      auto page = page_of(user_id, "ranked", cached->computed_at_ms, cached->items, limit, after);
-      page.cached = true;
+      auto page = hit_page(user_id, *cached, limit, after);
       const int64_t expires_at_ms = cached->computed_at_ms + cache_ttl_s_ * 1000;
-      if (keep) local_.store(user_id, ticket, std::move(*cached), expires_at_ms);
+      if (ticket) local_.store(user_id, *ticket, std::move(*cached), expires_at_ms);
       return page;
     }
   }

@@ -73,12 +73,6 @@ class FeedService {
   // watch is down, or the request is not plainly valid (the full path then answers it).
   std::optional<std::string> page_in_process(uint64_t user_id, size_t limit, const std::optional<std::string>& cursor,
                                              int64_t now_ms);
-  struct InProcessStatus {
-    bool watching = false;
-    size_t users = 0;
-    uint64_t invalidations = 0;
-  };
-  InProcessStatus in_process_status() const;
 
   // Always computed fresh; never reads or writes the cache.
   Explanation explain(uint64_t user_id, int64_t now_ms);
@@ -118,6 +112,8 @@ class FeedService {
   std::mutex misses_mutex_;
   std::unordered_map<uint64_t, std::shared_future<std::shared_ptr<const MissOutcome>>> misses_in_flight_;
 
+  // Whether the watch vouches for what is kept in memory now.
+  bool watching() const { return watch_ && watch_->connected(); }
   // The user's feed held in memory, when the watch vouches for it.
   std::shared_ptr<const LocalFeedCache::Entry> in_process(uint64_t user_id, int64_t now_ms) const;
 

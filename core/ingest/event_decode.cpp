@@ -75,7 +75,7 @@ tl::expected<Event, std::string> decode_event(std::string_view value) {
   if (!action->is_string()) return tl::unexpected("action: expected a string, got " + type_of(*action));
   event.action = action->get<std::string>();
   if (!events::is_action(event.action))
-    return tl::unexpected("action: '" + event.action + "' is not one of " + std::string(events::kActionList));
+    return tl::unexpected("action: '" + event.action + "' is not one of " + events::action_list());
 
   auto ts = event_time(object);
   if (!ts) return tl::unexpected(ts.error());

@@ -101,8 +101,7 @@ void IngestLoop::invalidate_feeds() {
 // already holds these positions, and the next owner starts at the higher of the two.
 void IngestLoop::commit(const std::map<TopicPartition, int64_t>& next_offsets) {
   if (next_offsets.empty()) return;
-  std::unique_ptr<rd_kafka_topic_partition_list_t, decltype(&rd_kafka_topic_partition_list_destroy)> list(
-      rd_kafka_topic_partition_list_new(static_cast<int>(next_offsets.size())), &rd_kafka_topic_partition_list_destroy);
+  const auto list = kafka::new_partition_list(static_cast<int>(next_offsets.size()));
   for (const auto& [tp, next] : next_offsets)
     rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition)->offset = next;
   if (const auto err = rd_kafka_commit(consumer_->get(), list.get(), 0))

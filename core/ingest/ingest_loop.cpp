@@ -16,15 +16,7 @@
 namespace nf::ingest {
 namespace {
 
-using PartitionList = std::unique_ptr<rd_kafka_topic_partition_list_t, decltype(&rd_kafka_topic_partition_list_destroy)>;
-
-PartitionList copy_list(const rd_kafka_topic_partition_list_t* list) {
-  return {rd_kafka_topic_partition_list_copy(list), &rd_kafka_topic_partition_list_destroy};
-}
-
-PartitionList new_list(int size) {
-  return {rd_kafka_topic_partition_list_new(size), &rd_kafka_topic_partition_list_destroy};
-}
+using kafka::PartitionList;
 
 std::string describe_partitions(const rd_kafka_topic_partition_list_t* list) {
   std::map<std::string, std::string> by_topic;
@@ -131,7 +123,7 @@ IngestLoop::IngestLoop(const config::Config& config, const IngestRequest& reques
   rd_kafka_poll_set_consumer(rk);
   queue_.reset(rd_kafka_queue_get_consumer(rk));
 
-  auto topics = new_list(static_cast<int>(routes_.size()));
+  auto topics = kafka::new_partition_list(static_cast<int>(routes_.size()));
   for (const auto& [topic, route] : routes_) rd_kafka_topic_partition_list_add(topics.get(), topic.c_str(), RD_KAFKA_PARTITION_UA);
   if (const auto err = rd_kafka_subscribe(rk, topics.get()))
     fail_check("cannot subscribe to " + describe_partitions(topics.get()) + ": " + rd_kafka_err2str(err));
@@ -296,7 +288,7 @@ void IngestLoop::on_rebalance(rd_kafka_event_t* event) {
 }
 
 void IngestLoop::assign(const rd_kafka_topic_partition_list_t* partitions) {
-  auto list = copy_list(partitions);
+  auto list = kafka::copy_partition_list(partitions);
   set_start_offsets(list.get());
   if (cooperative()) {
     if (rd_kafka_error_t* error = rd_kafka_incremental_assign(consumer_->get(), list.get())) {
@@ -354,7 +346,7 @@ void IngestLoop::revoke(const rd_kafka_topic_partition_list_t* partitions) {
 void IngestLoop::discard_batch(const rd_kafka_topic_partition_list_t* revoked) {
   spdlog::warn("ingest: dropping {} uncommitted messages; they will be read again", batch_.messages());
   if (revoked && cooperative()) {
-    auto rewind = new_list(static_cast<int>(batch_.offsets.size()));
+    auto rewind = kafka::new_partition_list(static_cast<int>(batch_.offsets.size()));
     for (const auto& [tp, range] : batch_.offsets)
       if (!rd_kafka_topic_partition_list_find(revoked, tp.topic.c_str(), tp.partition))
         rd_kafka_topic_partition_list_add(rewind.get(), tp.topic.c_str(), tp.partition)->offset = range.first;

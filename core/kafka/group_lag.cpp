@@ -5,6 +5,7 @@
 
 #include "core/error/error.hpp"
 #include "core/kafka/handle.hpp"
+#include "core/time/clock.hpp"
 
 namespace nf::kafka {
 
@@ -12,8 +13,7 @@ std::vector<PartitionLag> group_lag(const Settings& settings, const std::string&
                                     const std::vector<TopicInfo>& topics) {
   Handle consumer(RD_KAFKA_CONSUMER, make_conf(settings, {{"group.id", group, "doctor"},
                                                            {"enable.auto.commit", "false", "doctor"}}));
-  std::unique_ptr<rd_kafka_topic_partition_list_t, decltype(&rd_kafka_topic_partition_list_destroy)> list(
-      rd_kafka_topic_partition_list_new(1), &rd_kafka_topic_partition_list_destroy);
+  const auto list = new_partition_list(1);
   for (const auto& topic : topics)
     for (const auto& partition : topic.partitions)
       rd_kafka_topic_partition_list_add(list.get(), topic.name.c_str(), partition.id);
@@ -38,15 +38,12 @@ std::vector<PartitionLag> group_lag(const Settings& settings, const std::string&
 
   // How old the first unread message of each lagging partition is: assign them at that
   // offset (no subscription: the group's members keep their partitions) and read one each.
-  std::unique_ptr<rd_kafka_topic_partition_list_t, decltype(&rd_kafka_topic_partition_list_destroy)> unread(
-      rd_kafka_topic_partition_list_new(1), &rd_kafka_topic_partition_list_destroy);
+  const auto unread = new_partition_list(1);
   for (const auto& lag : lags)
     if (lag.lag > 0)
       rd_kafka_topic_partition_list_add(unread.get(), lag.topic.c_str(), lag.partition)->offset = lag.high - lag.lag;
   if (unread->cnt == 0 || rd_kafka_assign(consumer.get(), unread.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) return lags;
-  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
+  const int64_t now_ms = time::now_ms();
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   int missing = unread->cnt;
   while (missing > 0 && std::chrono::steady_clock::now() < deadline) {

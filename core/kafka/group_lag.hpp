@@ -25,8 +25,8 @@ struct PartitionLag {
 };
 
 // Every partition of `topics` (from fetch_metadata), with the age of the first unread
-// message of each lagging partition (one fetch per partition, bounded by the timeout). Throws nf::Error(unreachable) when
-// Kafka does not answer within settings.timeout_ms.
+// message of each lagging partition (one fetch per partition, bounded by the timeout).
+// Throws nf::Error(unreachable) when Kafka does not answer within settings.timeout_ms.
 std::vector<PartitionLag> group_lag(const Settings& settings, const std::string& group,
                                     const std::vector<TopicInfo>& topics);
 

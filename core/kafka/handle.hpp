@@ -86,6 +86,15 @@ class Handle {
   std::unique_ptr<rd_kafka_t, Destroy> rk_;
 };
 
+// An owned librdkafka topic-partition list (freed with it), for the ingest and doctor.
+using PartitionList = std::unique_ptr<rd_kafka_topic_partition_list_t, decltype(&rd_kafka_topic_partition_list_destroy)>;
+inline PartitionList new_partition_list(int size) {
+  return {rd_kafka_topic_partition_list_new(size), &rd_kafka_topic_partition_list_destroy};
+}
+inline PartitionList copy_partition_list(const rd_kafka_topic_partition_list_t* list) {
+  return {rd_kafka_topic_partition_list_copy(list), &rd_kafka_topic_partition_list_destroy};
+}
+
 // "[kafka.properties] in FILE", "-X", ... for messages.
 std::string describe_origin(std::string_view origin);
 

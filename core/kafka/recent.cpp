@@ -1,7 +1,5 @@
 #include "core/kafka/recent.hpp"
 
-#include <memory>
-
 #include "core/error/error.hpp"
 #include "core/kafka/handle.hpp"
 
@@ -10,8 +8,7 @@ namespace nf::kafka {
 int64_t messages_since(const Settings& settings, const TopicInfo& topic, int64_t since_ms) {
   if (topic.partitions.empty()) return 0;
   Handle consumer(RD_KAFKA_CONSUMER, make_conf(settings, {{"enable.auto.commit", "false", "doctor"}}));
-  std::unique_ptr<rd_kafka_topic_partition_list_t, decltype(&rd_kafka_topic_partition_list_destroy)> list(
-      rd_kafka_topic_partition_list_new(static_cast<int>(topic.partitions.size())), &rd_kafka_topic_partition_list_destroy);
+  const auto list = new_partition_list(static_cast<int>(topic.partitions.size()));
   for (const auto& partition : topic.partitions)
     rd_kafka_topic_partition_list_add(list.get(), topic.name.c_str(), partition.id)->offset = since_ms;
   const int timeout_ms = static_cast<int>(settings.timeout_ms);

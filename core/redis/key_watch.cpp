@@ -82,15 +82,8 @@ void KeyWatch::watch_once() {
 
 void KeyWatch::handle(const redisReply& message) {
   const auto keys = invalidated_keys(message);
-  if (!keys) {
-    messages_.fetch_add(1, std::memory_order_relaxed);
-    handlers_.on_reset();
-    return;
-  }
-  for (const auto& key : *keys) {
-    messages_.fetch_add(1, std::memory_order_relaxed);
-    handlers_.on_key(key);
-  }
+  if (!keys) return handlers_.on_reset();
+  for (const auto& key : *keys) handlers_.on_key(key);
 }
 
 }  // namespace nf::redis

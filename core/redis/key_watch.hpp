@@ -42,8 +42,6 @@ class KeyWatch {
   // True while invalidations are flowing: what the holder kept since this became true is
   // still right, up to the messages in flight.
   bool connected() const { return connected_.load(std::memory_order_acquire); }
-  // Invalidation messages received (keys; a flush counts one).
-  uint64_t messages() const { return messages_.load(std::memory_order_relaxed); }
 
  private:
   void run();
@@ -57,7 +55,6 @@ class KeyWatch {
   std::chrono::milliseconds retry_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> connected_{false};
-  std::atomic<uint64_t> messages_{0};
   std::thread thread_;
 };
 

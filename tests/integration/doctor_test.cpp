@@ -2,11 +2,9 @@
 
 #include <catch2/catch.hpp>
 
-#include <signal.h>
 
 #include <algorithm>
 #include <chrono>
-#include <fstream>
 #include <thread>
 
 #include <pqxx/pqxx>
@@ -136,17 +134,9 @@ TEST_CASE("doctor: the Connect worker frozen while PostgreSQL writes -> the slot
   using namespace std::chrono_literals;
   const auto& env = nf::test::stack_env();
   REQUIRE(nf::test::run_novafeed({"connectors", "apply", "--wait"}, env).exit_code == 0);
-  pid_t worker = 0;
-  std::ifstream(nf::test::stack_dir() + "/run/connect.pid") >> worker;
-  REQUIRE(worker > 0);
-
   // SIGSTOP: the walsender stays connected (the slot is active) but nothing is confirmed
   // and no heartbeat is written: what an orphaned task after a Kafka outage looks like.
-  struct Thaw {
-    pid_t pid;
-    ~Thaw() { kill(pid, SIGCONT); }
-  } thaw{worker};
-  REQUIRE(kill(worker, SIGSTOP) == 0);
+  nf::test::FrozenService worker("connect");
   const auto frozen_at = std::chrono::steady_clock::now();
   auto postgres = nf::pg::connect(nf::pg::settings_from(nf::test::stack_config()));
   const uint64_t probe = 870000000 + static_cast<uint64_t>(
@@ -183,7 +173,7 @@ TEST_CASE("doctor: the Connect worker frozen while PostgreSQL writes -> the slot
     CHECK(still.empty());
   }
 
-  REQUIRE(kill(worker, SIGCONT) == 0);
+  worker.thaw();
   // Thawed, the worker streams again: the slot is healthy within a few heartbeats.
   bool healthy = false;
   for (int i = 0; i < 40 && !healthy; ++i) {

@@ -722,17 +722,9 @@ TEST_CASE("ingest: its CDC watch heals a stalled replication slot by itself, and
   const std::string group = "ingest-watch-" + std::to_string(base);
   start_group_at_end(group);
   auto ingest = start_ingest(group, "cdc", "watch", {"cdc.watch_interval_ms=2000"});
-  pid_t worker = 0;
-  std::ifstream(nf::test::stack_dir() + "/run/connect.pid") >> worker;
-  REQUIRE(worker > 0);
-
   // A frozen worker keeps its walsender connected and silent: the slot stalls exactly
   // as under an orphaned task. Nobody runs `connectors heal`: the ingest's watch must.
-  struct Thaw {
-    pid_t pid;
-    ~Thaw() { kill(pid, SIGCONT); }
-  } thaw{worker};
-  REQUIRE(kill(worker, SIGSTOP) == 0);
+  nf::test::FrozenService worker("connect");
   auto pg = nf::pg::connect(nf::pg::settings_from(nf::test::stack_config()));
   {
     pqxx::work tx(*pg);
@@ -742,7 +734,7 @@ TEST_CASE("ingest: its CDC watch heals a stalled replication slot by itself, and
   const bool healed = ingest->wait_for_stderr("cdc watch: ended walsender pid", 90s);
   INFO(ingest->stderr_text());
   CHECK(healed);
-  REQUIRE(kill(worker, SIGCONT) == 0);
+  worker.thaw();
 
   CHECK(wait_until(90s, [&] {
           return describe_difference("users", {"1"},

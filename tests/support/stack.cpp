@@ -1,5 +1,7 @@
 #include "tests/support/stack.hpp"
 
+#include <signal.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -172,6 +174,20 @@ bool require_stack() {
   std::cerr << "\n*** WARNING: integration test SKIPPED: the local stack is not running. "
                "Run `scripts/stack up`" + what + ". (Under CI=true this is a failure.) ***\n\n";
   return false;
+}
+
+FrozenService::FrozenService(const std::string& name) {
+  std::ifstream(stack_dir() + "/run/" + name + ".pid") >> pid_;
+  REQUIRE(pid_ > 0);
+  REQUIRE(kill(pid_, SIGSTOP) == 0);
+  frozen_ = true;
+}
+
+FrozenService::~FrozenService() { thaw(); }
+
+void FrozenService::thaw() {
+  if (frozen_) kill(pid_, SIGCONT);
+  frozen_ = false;
 }
 
 }  // namespace nf::test

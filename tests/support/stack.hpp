@@ -72,4 +72,20 @@ class StoppedService {
   bool stopped_ = false;
 };
 
+// Freezes a stack service's process (SIGSTOP) for one test and thaws it (SIGCONT) however
+// the test ends; thaw() does it earlier. Its sockets stay open and silent: a hung peer,
+// not a stopped one (e.g. "connect": the walsender stays connected, nothing streams).
+class FrozenService {
+ public:
+  explicit FrozenService(const std::string& name);  // REQUIREs the pid file and the SIGSTOP
+  ~FrozenService();
+  FrozenService(const FrozenService&) = delete;
+  FrozenService& operator=(const FrozenService&) = delete;
+  void thaw();
+
+ private:
+  int pid_ = 0;
+  bool frozen_ = false;
+};
+
 }  // namespace nf::test
