@@ -133,19 +133,40 @@ double as_double(const nlohmann::json& value) {
   throw std::runtime_error("expected a number from ClickHouse, got " + value.dump());
 }
 
-std::string quote(std::string_view text) {
-  std::string out = "'";
-  for (char c : text) {
+namespace {
+
+// Backslash escapes both of ClickHouse's text forms read: \\ \t \n \r \0, and \' where
+// `quote_too`.
+void append_escaped(std::string& out, std::string_view text, bool quote_too) {
+  for (const char c : text) {
     switch (c) {
-      case '\'': out += "\\'"; break;
       case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
       case '\t': out += "\\t"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
       case '\0': out += "\\0"; break;
+      case '\'':
+        if (quote_too) out += '\\';
+        out += c;
+        break;
       default: out += c;
     }
   }
+}
+
+}  // namespace
+
+std::string quote(std::string_view text) {
+  std::string out = "'";
+  append_escaped(out, text, true);
   return out + "'";
+}
+
+std::string tsv_field(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  append_escaped(out, text, false);
+  return out;
 }
 
 }  // namespace nf::ch

@@ -101,7 +101,12 @@ class Client {
 uint64_t as_u64(const nlohmann::json& value);
 double as_double(const nlohmann::json& value);
 
-// Quotes a string literal for ClickHouse SQL ('it\'s'); the one place values are escaped.
+// Quotes a string literal for ClickHouse SQL ('it\'s'); with tsv_field below, the one
+// place values are escaped.
 std::string quote(std::string_view text);
+
+// Escapes a value for a TabSeparated field (\\, \t, \n, \r, \0), as ClickHouse reads
+// it back byte for byte: for external tables and TabSeparated inserts.
+std::string tsv_field(std::string_view text);
 
 }  // namespace nf::ch

@@ -65,7 +65,7 @@ std::string suggestions_sql(uint64_t user_id, int64_t affinity_days, int64_t now
 std::vector<SuggestionCandidate> parse_suggestion_rows(const std::vector<nlohmann::json>& rows);
 
 // Live: friends-of-friends (follows FINAL, _deleted = 0) and authors with N > 0
-// (user_author_90d, ranking.affinity_days), minus u, anyone u follows, and users that are
+// (user_author_counts, ranking.affinity_days), minus u, anyone u follows, and users that are
 // deleted or unknown (users FINAL). Throws nf::Error(unreachable) on ClickHouse failure.
 SuggestedList compute_suggestions(const ch::Client& clickhouse, const ranking::Params& params, uint64_t user_id,
                                   int64_t now_ms, size_t limit = 20);

@@ -75,7 +75,7 @@ FROM (
    AND followee_id IN (SELECT id FROM users FINAL WHERE _deleted = 0)
   GROUP BY follower_id) AS followee_lists USING followee
  UNION ALL
- SELECT user_id, emptyArrayUInt64(), emptyArrayUInt64(), [author_id], [uniqExactMerge(events)] FROM user_author_90d
+ SELECT user_id, emptyArrayUInt64(), emptyArrayUInt64(), [author_id], [sum(interactions)] FROM user_author_counts
  WHERE user_id IN {users} AND day > {first_day} AND author_id IN (SELECT id FROM users FINAL WHERE _deleted = 0)
  GROUP BY user_id, author_id)
 GROUP BY user_id))

@@ -20,8 +20,8 @@ std::string suggestions_sql(uint64_t user_id, int64_t affinity_days, int64_t now
          "  FROM follows FINAL WHERE _deleted = 0 AND follower_id IN " + followees + "\n"
          "  GROUP BY followee_id\n"
          "  UNION ALL\n"
-         "  SELECT author_id AS candidate, toUInt64(0) AS mutual, uniqExactMerge(events) AS n\n"
-         "  FROM user_author_90d WHERE user_id = " + u + " AND day > " + first_day + "\n"
+         "  SELECT author_id AS candidate, toUInt64(0) AS mutual, sum(interactions) AS n\n"
+         "  FROM user_author_counts WHERE user_id = " + u + " AND day > " + first_day + "\n"
          "  GROUP BY author_id\n"
          ")\n"
          "WHERE candidate != " + u + " AND candidate NOT IN " + followees +

@@ -58,7 +58,7 @@ std::string trending_sql(int64_t window_h, int64_t now_ms);
 TrendingRows parse_trending_rows(const std::vector<nlohmann::json>& rows);
 
 // trending(W) live from ClickHouse: live posts (posts FINAL, _deleted = 0) created within
-// W, their L,C,S,I (post_metrics_1d, 30 days), trend computed in C++ by
+// W, their L,C,S,I (post_counts, 30 days), trend computed in C++ by
 // ranking::trending(). Throws nf::Error(unreachable) on ClickHouse failure.
 TrendingList compute_trending(const ch::Client& clickhouse, const ranking::Params& params, std::string_view window,
                               int64_t now_ms, size_t limit = 200);

@@ -32,14 +32,9 @@ std::string trending_sql(int64_t window_h, int64_t now_ms) {
          " groupArray(toUInt32(I)) AS impressions\n"
          "FROM (SELECT id, author_id, created_at " + live_posts + ") AS live\n"
          "ANY LEFT JOIN (\n"
-         "  SELECT post_id AS id,"
-         " uniqExactMergeIf(events, action = 'like') AS L,"
-         " uniqExactMergeIf(events, action = 'comment') AS C,"
-         " uniqExactMergeIf(events, action = 'share') AS S,"
-         " uniqExactMergeIf(events, action = 'impression') AS I\n"
-         "  FROM post_metrics_1d\n"
+         "  SELECT post_id AS id, sum(likes) AS L, sum(comments) AS C, sum(shares) AS S, sum(impressions) AS I\n"
+         "  FROM post_counts\n"
          "  WHERE day >= toDate(" + now + " - INTERVAL 30 DAY) AND post_id IN (SELECT id " + live_posts + ")\n"
-         "    AND action IN ('like', 'comment', 'share', 'impression')\n"  // views are not ranked: skip their states
          "  GROUP BY post_id\n"
          ") AS counts USING id";
 }

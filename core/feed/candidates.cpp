@@ -61,7 +61,7 @@ std::string follow_sql(const ranking::Params& params, uint64_t user_id, int64_t 
 
 std::string interactions_sql(const ranking::Params& params, uint64_t user_id, int64_t now_ms) {
   // Day-granular like the table: the last `affinity_days` calendar days including today.
-  return "SELECT author_id, uniqExactMerge(events) AS n FROM user_author_90d WHERE user_id = " +
+  return "SELECT author_id, sum(interactions) AS n FROM user_author_counts WHERE user_id = " +
          std::to_string(user_id) + " AND day > toDate(" + at_seconds(now_ms / 1000) + ") - " +
          std::to_string(params.affinity_days) + " GROUP BY author_id";
 }
@@ -90,15 +90,13 @@ ch::Query affinity_sql(const ranking::Params& params, const std::unordered_map<u
           {std::move(authors)}};
 }
 
-// post_metrics_1d: one row per post, day and action in 32-row granules, so the read is
-// the candidates' rows, not whole granules of every post's states. The day holding the
-// retention edge counts whole (schema/clickhouse/0005_ranking_reads.sql).
+// post_counts: one row of sums per post and day in 64-row granules, so the read is the
+// candidates' few rows each, whatever their event counts. The day holding the retention
+// edge counts whole (schema/clickhouse/0006_event_counts.sql).
 ch::Query engagement_sql(const std::set<uint64_t>& post_ids, int64_t now_ms) {
-  return {"SELECT post_id, uniqExactMergeIf(events, action = 'like') AS l, "
-          "uniqExactMergeIf(events, action = 'comment') AS c, uniqExactMergeIf(events, action = 'share') AS s, "
-          "uniqExactMergeIf(events, action = 'impression') AS i FROM post_metrics_1d WHERE post_id IN nf_posts"
-          " AND day >= toDate(" + hours_before(now_ms, kEventRetentionDays * 24) +
-              ") AND action IN ('like', 'comment', 'share', 'impression') GROUP BY post_id",
+  return {"SELECT post_id, sum(likes) AS l, sum(comments) AS c, sum(shares) AS s, sum(impressions) AS i"
+          " FROM post_counts WHERE post_id IN nf_posts AND day >= toDate(" +
+              hours_before(now_ms, kEventRetentionDays * 24) + ") GROUP BY post_id",
           {ch::id_table("nf_posts", "post_id", post_ids)}};
 }
 

@@ -23,6 +23,11 @@ void PendingBatch::add_row(const std::string& table, const nlohmann::json& row) 
   ++rows.rows;
 }
 
+void PendingBatch::add_event(const Event& event, uint64_t author_id, uint32_t received_at) {
+  add_row("events", event_row(event, author_id, received_at));
+  if (auto counted = counted_event(event, author_id)) counted_events.push_back(std::move(*counted));
+}
+
 std::chrono::milliseconds PendingBatch::age() const {
   if (messages_ == 0) return std::chrono::milliseconds(0);
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started_);

@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/ingest/event_counts.hpp"
 #include "core/ingest/event_decode.hpp"
 
 namespace nf::ingest {
@@ -61,9 +62,12 @@ class PendingBatch {
   // Counts one consumed message of `topic`/`partition` at `offset`.
   void note_message(const TopicPartition& tp, int64_t offset);
   void add_row(const std::string& table, const nlohmann::json& row);
+  // The event's row for `events`, and the event to count (not a view) for event_keys_in.
+  void add_event(const Event& event, uint64_t author_id, uint32_t received_at);
 
   std::map<std::string, TableRows> tables;
   std::vector<EventAwaitingAuthor> events_awaiting_author;
+  std::vector<CountedEvent> counted_events;  // inserted after `tables` (event_counts.hpp)
   std::vector<DeadLetter> dead_letters;
   std::set<uint64_t> authors_with_new_posts;  // their followers' feeds are stale
   std::set<uint64_t> users_with_stale_feeds;  // a follow or an unfollow

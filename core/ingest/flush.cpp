@@ -25,6 +25,7 @@ bool IngestLoop::try_flush() {
 void IngestLoop::flush() {
   resolve_authors();
   insert_tables();
+  count_events();
   deliver_dead_letters();
   invalidate_feeds();
   std::map<TopicPartition, int64_t> next_offsets;
@@ -48,7 +49,7 @@ void IngestLoop::resolve_authors() {
   for (auto& e : waiting) {
     const auto it = authors.find(e.event.post_id);
     if (it != authors.end())
-      batch_.add_row("events", event_row(e.event, it->second, now));
+      batch_.add_event(e.event, it->second, now);
     else
       batch_.dead_letters.push_back({e.dlq_topic,
                                      "author_id: post " + std::to_string(e.event.post_id) +
@@ -64,6 +65,26 @@ void IngestLoop::insert_tables() {
     clickhouse_.insert(it->first, "JSONEachRow", it->second.body);
     metrics_.record_insert(it->first, it->second.rows, Clock::now() - started);
     it = batch_.tables.erase(it);
+  }
+}
+
+// After `events` (a crash in between replays the batch, whose keys are not there yet):
+// the batch's events not counted before, in one INSERT that writes keys and counts
+// together (event_counts.hpp). A replay or a resent event finds its key and adds nothing.
+void IngestLoop::count_events() {
+  if (batch_.counted_events.empty()) return;
+  const auto started = Clock::now();
+  auto events = unique_keys(std::move(batch_.counted_events));
+  batch_.counted_events.clear();
+  const size_t considered = events.size();
+  events = not_counted(std::move(events), clickhouse_.query(counted_already_query(events)));
+  const size_t counted_before = considered - events.size();
+  if (!events.empty()) clickhouse_.insert("event_keys_in", "TabSeparated", event_keys_in_body(events));
+  metrics_.record_insert("event_keys_in", events.size(), Clock::now() - started);
+  if (counted_before) {
+    metrics_.update([counted_before](MetricsSnapshot& m) { m.events_counted_before += counted_before; });
+    spdlog::info("ingest: {} of {} events were counted before (a replay or a resend), not counted again", counted_before,
+                 considered);
   }
 }
 

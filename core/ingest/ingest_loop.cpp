@@ -267,7 +267,7 @@ void IngestLoop::handle_message(const rd_kafka_message_t& message) {
   // set and affinity changed); impressions and views do not (they would defeat the cache).
   if (event->action == "like" || event->action == "comment" || event->action == "share")
     batch_.users_with_stale_feeds.insert(event->user_id);
-  if (event->author_id) batch_.add_row("events", event_row(*event, *event->author_id, now));
+  if (event->author_id) batch_.add_event(*event, *event->author_id, now);
   else batch_.events_awaiting_author.push_back({std::move(*event), origin(), route->second.dlq_topic});
 }
 

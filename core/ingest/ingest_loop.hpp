@@ -61,6 +61,7 @@ class IngestLoop {
   void flush();
   void resolve_authors();
   void insert_tables();
+  void count_events();
   void deliver_dead_letters();
   void invalidate_feeds();
   void commit(const std::map<TopicPartition, int64_t>& next_offsets);

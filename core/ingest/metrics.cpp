@@ -50,6 +50,7 @@ nlohmann::json metrics_json(const MetricsSnapshot& m) {
           {"flushes", m.flushes},
           {"failed_flushes", m.failed_flushes},
           {"feeds_invalidated", m.feeds_invalidated},
+          {"events_counted_before", m.events_counted_before},
           {"inserted_rows", m.inserted_rows},
           {"lag", m.lag},
           {"insert_latency_seconds",

@@ -20,7 +20,7 @@ const std::vector<JobSpec>& job_specs() {
        "feed:v1:{user} of the jobs.feed_warmer_users most active users of the last hour, when missing or expiring",
        run_feed_warmer},
       {"retention", 4, {"jobs.retention_interval_s"},
-       "drops ClickHouse partitions past retention (events, post_metrics_1h, post_metrics_1d 30 d; user_author_90d 90 d; user_seen 2 d) "
+       "drops ClickHouse partitions past retention (events, event_keys, post_counts, post_metrics_1h, post_metrics_1d 30 d; user_author_counts, user_author_90d 90 d; user_seen 2 d) "
        "where a table has no TTL; checks the TTL where it has",
        run_retention},
   };

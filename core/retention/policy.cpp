@@ -20,6 +20,9 @@ const std::vector<RetentionPolicy>& default_policies() {
       {"user_author_90d", "day", 90, TimeBucket::day},
       {"post_metrics_1d", "day", 30, TimeBucket::day},
       {"user_seen", "day", 2, TimeBucket::day},
+      {"event_keys", "ts", 30, TimeBucket::second},
+      {"post_counts", "day", 30, TimeBucket::day},
+      {"user_author_counts", "day", 90, TimeBucket::day},
   };
   return policies;
 }

@@ -9,6 +9,8 @@
 //   post_metrics_1d  day   the events of that server day    [day, day + 1 day)
 //   user_author_90d  day   the events of that server day    [day, day + 1 day)
 //   user_seen        day   the events of that server day    [day, day + 1 day)
+//   event_keys       ts    one counted event, to the second [ts, ts + 1 s)
+//   post_counts, user_author_counts: day, as post_metrics_1d
 // The window is [cutoff, now] with cutoff = now - days: a row at exactly the cutoff is
 // inside (the ranking reads `ts >= now() - INTERVAL 30 DAY`). A row has expired only when
 // its whole span ends at or before the cutoff, because only then can no event it counts be
@@ -25,7 +27,8 @@
 //                    (`hour >= toStartOfHour(now() - INTERVAL 30 DAY)`) are kept, and the
 //                    bucket starting before the cutoff that holds it (up to 59 min 59 s of
 //                    events outside the window) is kept with them.
-//   post_metrics_1d, user_author_90d, user_seen (day buckets)
+//   event_keys       as events.
+//   post_metrics_1d, user_author_90d, user_seen, post_counts, user_author_counts (days)
 //                    dropped iff max(day) + 1 <= the cutoff's date, in days. Bucket d holds
 //                    the events with toDate(ts) = d in the SERVER's time zone (the
 //                    materialized view's toDate), so the cutoff's date must be the server's
@@ -59,9 +62,9 @@ struct RetentionPolicy {
   TimeBucket bucket = TimeBucket::second;
 };
 
-// events, post_metrics_1h and post_metrics_1d 30 days, user_author_90d 90 days (SPEC §2,
-// the schema's TTLs in schema/clickhouse/0002_events.sql and 0005), user_seen 2 days (the
-// seen filter's 24 h, schema 0004).
+// events, post_metrics_1h, post_metrics_1d, event_keys and post_counts 30 days,
+// user_author_90d and user_author_counts 90 days (SPEC §2, the schema's TTLs in
+// schema/clickhouse/0002, 0005 and 0006), user_seen 2 days (the seen filter's 24 h, 0004).
 const std::vector<RetentionPolicy>& default_policies();
 
 // Where the window starts.

@@ -68,6 +68,8 @@ std::string render_ingest_prometheus(const ingest::MetricsSnapshot& m) {
   counter("novafeed_ingest_failed_flushes_total", "Flush attempts that failed and were retried.", m.failed_flushes);
   counter("novafeed_ingest_feeds_invalidated_total", "Cached feeds deleted after new posts or follows.",
           m.feeds_invalidated);
+  counter("novafeed_ingest_events_counted_before_total",
+          "Events not counted again: their key was in event_keys (a Kafka replay or a resend).", m.events_counted_before);
   out << "# HELP novafeed_ingest_inserted_rows_total Rows inserted into ClickHouse, per table.\n"
          "# TYPE novafeed_ingest_inserted_rows_total counter\n";
   for (const auto& [table, rows] : m.inserted_rows)

@@ -16,6 +16,7 @@
 #include "core/discover/suggestions.hpp"
 #include "core/discover/trending.hpp"
 #include "core/error/error.hpp"
+#include "core/ingest/event_counts.hpp"
 #include "core/redis/pool.hpp"
 #include "core/schema/schema.hpp"
 #include "tests/support/scratch_clickhouse.hpp"
@@ -57,6 +58,8 @@ void insert_event(const nf::ch::Client& ch, const std::string& event_id, uint64_
   ch.execute("INSERT INTO events (event_id, user_id, post_id, author_id, action, ts, dwell_ms) VALUES (" +
              nf::ch::quote(event_id) + ", " + std::to_string(user) + ", " + std::to_string(post) + ", " +
              std::to_string(author) + ", " + nf::ch::quote(action) + ", " + at(ts_s) + ", 0)");
+  // Counted as the ingest counts them (post_counts, user_author_counts: schema 0006).
+  ch.execute(nf::ingest::count_stored_events_sql("event_id = " + nf::ch::quote(event_id)));
 }
 
 void insert_follow(const nf::ch::Client& ch, uint64_t follower, uint64_t followee, int version = 1, int deleted = 0) {

@@ -22,6 +22,7 @@
 #include "core/clickhouse/client.hpp"
 #include "core/error/error.hpp"
 #include "core/feed/feed_service.hpp"
+#include "core/ingest/event_counts.hpp"
 #include "core/pg/connection.hpp"
 #include "core/redis/client.hpp"
 #include "core/redis/pool.hpp"
@@ -106,6 +107,8 @@ void insert_events(const nf::ch::Client& ch, uint64_t base, const std::vector<Wo
               std::to_string(e.ts) + "), 0)";
   }
   ch.execute("INSERT INTO events (event_id, user_id, post_id, author_id, action, ts, dwell_ms) VALUES " + values);
+  // Counted as the ingest counts them (post_counts, user_author_counts: schema 0006).
+  ch.execute(nf::ingest::count_stored_events_sql("event_id LIKE 'feedtest-" + std::to_string(base) + "-%'"));
 }
 
 // u follows a and b (and unfollowed c); u liked an old post of c 30 h ago (N(c) = 1, F3);
@@ -175,7 +178,8 @@ class WorldRemoved {
            {"posts WHERE id" + range, "posts_by_author WHERE id" + range, "follows WHERE follower_id" + range,
             "events WHERE post_id" + range, "post_metrics_1h WHERE post_id" + range,
             "post_metrics_1d WHERE post_id" + range, "user_author_90d WHERE user_id" + range,
-            "user_seen WHERE user_id" + range})
+            "user_seen WHERE user_id" + range, "post_counts WHERE post_id" + range,
+            "event_keys WHERE post_id" + range, "user_author_counts WHERE user_id" + range})
         ch.execute("ALTER TABLE " + where.substr(0, where.find(' ')) + " DELETE" + where.substr(where.find(' ')));
     } catch (const std::exception& e) {
       WARN(std::string("could not remove the feed test's world: ") + e.what());

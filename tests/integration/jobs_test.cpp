@@ -24,6 +24,7 @@
 
 #include "core/auth/jwt.hpp"
 #include "core/clickhouse/client.hpp"
+#include "core/ingest/event_counts.hpp"
 #include "core/net/http_client.hpp"
 #include "core/pg/connection.hpp"
 #include "core/retention/policy.hpp"
@@ -112,6 +113,9 @@ void insert_events(const nf::ch::Client& ch, uint64_t user, uint64_t post, uint6
             ",\"author_id\":" + std::to_string(author) + ",\"action\":\"" + action + "\",\"ts\":" + std::to_string(ts_s) +
             ",\"dwell_ms\":0}\n";
   ch.insert("events", "JSONEachRow", rows);
+  // Counted as the ingest counts them (post_counts, user_author_counts: schema 0006).
+  ch.execute(nf::ingest::count_stored_events_sql("event_id LIKE 'jt-" + std::to_string(post) + "-" + std::to_string(user) +
+                                                 "-" + action + "-%'"));
 }
 
 std::string secret() {

@@ -16,6 +16,7 @@
 #include "core/clickhouse/client.hpp"
 #include "core/clickhouse/engine.hpp"
 #include "core/config/config.hpp"
+#include "core/ingest/event_counts.hpp"
 #include "core/retention/retention.hpp"
 #include "core/schema/migration.hpp"
 #include "core/schema/render.hpp"
@@ -42,12 +43,15 @@ enum class Made {
 };
 
 // The statements of the ClickHouse migrations that make retained tables (0002 events,
-// 0004 user_seen, 0005's post_metrics_1d) rendered for Debian's 18.16: no TTL clauses.
+// 0004 user_seen, 0005's post_metrics_1d, 0006's counters) rendered for Debian's 18.16:
+// no TTL clauses.
 std::vector<std::string> retained_schema_without_ttl() {
   std::vector<std::string> out;
   for (const auto& migration :
        nf::schema::load_migrations(nf::schema::Target::clickhouse, nf::schema::embedded_files())) {
-    if (migration.name != "events" && migration.name != "user_seen" && migration.name != "ranking_reads") continue;
+    if (migration.name != "events" && migration.name != "user_seen" && migration.name != "ranking_reads" &&
+        migration.name != "event_counts")
+      continue;
     nf::schema::RenderOptions options;
     options.variables["database"] = kDatabase;
     options.clickhouse = nf::ch::parse_version("18.16.1");
@@ -101,6 +105,7 @@ void insert_events(const nf::ch::Client& ch, const std::vector<Event>& events) {
               nf::ch::quote(e.action) + ", " + at(e.ts) + ", 0)";
   }
   ch.execute("INSERT INTO events (event_id, user_id, post_id, author_id, action, ts, dwell_ms) VALUES " + values);
+  ch.execute(nf::ingest::count_stored_events_sql("1"));  // counted as the ingest counts them (schema 0006)
 }
 
 // One value the server computes (its time zone decides dates and partition ids).
@@ -151,6 +156,15 @@ std::string ranking_figures(const nf::ch::Client& ch, int64_t now_s) {
                 std::to_string(kUser) + " AND day > toDate(" + at(now_s) +
                 ") - 90 GROUP BY author_id ORDER BY author_id"))
     out += "user_author " + row.dump() + "\n";
+  // The counters (schema 0006) with the bounds the ranking uses on them.
+  for (const auto& row : ch.query("SELECT post_id, sum(likes) AS L, sum(comments) AS C, sum(shares) AS S, "
+                                  "sum(impressions) AS I FROM post_counts WHERE day >= toDate(" + at(cutoff) +
+                                  ") GROUP BY post_id ORDER BY post_id"))
+    out += "post_counts " + row.dump() + "\n";
+  for (const auto& row :
+       ch.query("SELECT author_id, sum(interactions) AS N FROM user_author_counts WHERE user_id = " +
+                std::to_string(kUser) + " AND day > toDate(" + at(now_s) + ") - 90 GROUP BY author_id ORDER BY author_id"))
+    out += "user_author_counts " + row.dump() + "\n";
   for (const auto& row : ch.query("SELECT post_id, uniqExact(event_id) AS n FROM events WHERE ts >= " + at(cutoff) +
                                   " GROUP BY post_id ORDER BY post_id"))
     out += "events " + row.dump() + "\n";
@@ -227,12 +241,18 @@ TEST_CASE("retention drops the expired partitions of tables without TTL, keeps t
   // The day-bucketed tables of later migrations: post_metrics_1d by month, 30 days (no
   // views are planted, so every event is in it); user_seen by day, 2 days.
   const auto expect_metrics_1d = expected_split(ch, "toString(toYYYYMM(toDate(toDateTime(?))))", all_times, cutoff30);
+  // 0006's counters: event_keys by the month of ts, post_counts by the month of the day
+  // (30 days), user_author_counts likewise (90 days, interactions only).
+  const auto expect_keys = expected_split(ch, "toString(toYYYYMM(toDateTime(?)))", all_times, cutoff30);
+  const auto& expect_post_counts = expect_metrics_1d;
+  const auto& expect_user_author_counts = expect_affinity;
   const auto expect_seen = expected_split(ch, "toString(toYYYYMMDD(toDate(toDateTime(?))))", all_times, now_s - 2 * kDay);
   // The plan is as intended: something to drop and something to keep in every table.
   REQUIRE(expect_events.dropped.size() >= 6);
   REQUIRE(expect_events.kept.size() >= 4);
   REQUIRE_FALSE(expect_metrics.dropped.empty());
   REQUIRE_FALSE(expect_affinity.dropped.empty());
+  REQUIRE_FALSE(expect_keys.dropped.empty());
   REQUIRE(partition_ids(ch, "events").size() == expect_events.dropped.size() + expect_events.kept.size());
 
   const auto figures_before = ranking_figures(ch, now_s);
@@ -278,11 +298,20 @@ TEST_CASE("retention drops the expired partitions of tables without TTL, keeps t
     CHECK(ids_of(table_in(report, "post_metrics_1d").kept) == expect_metrics_1d.kept);
     CHECK(ids_of(table_in(report, "user_seen").dropped) == expect_seen.dropped);
     CHECK(ids_of(table_in(report, "user_seen").kept) == expect_seen.kept);
+    CHECK(ids_of(table_in(report, "event_keys").dropped) == expect_keys.dropped);
+    CHECK(ids_of(table_in(report, "event_keys").kept) == expect_keys.kept);
+    CHECK(ids_of(table_in(report, "post_counts").dropped) == expect_post_counts.dropped);
+    CHECK(ids_of(table_in(report, "post_counts").kept) == expect_post_counts.kept);
+    CHECK(ids_of(table_in(report, "user_author_counts").dropped) == expect_user_author_counts.dropped);
+    CHECK(ids_of(table_in(report, "user_author_counts").kept) == expect_user_author_counts.kept);
 
     // What is left in ClickHouse is what the report says was kept.
     CHECK(partition_ids(ch, "events") == expect_events.kept);
     CHECK(partition_ids(ch, "post_metrics_1h") == expect_metrics.kept);
     CHECK(partition_ids(ch, "user_author_90d") == expect_affinity.kept);
+    CHECK(partition_ids(ch, "event_keys") == expect_keys.kept);
+    CHECK(partition_ids(ch, "post_counts") == expect_post_counts.kept);
+    CHECK(partition_ids(ch, "user_author_counts") == expect_user_author_counts.kept);
     // The straddling day keeps its row from before the cutoff; nothing older is left.
     CHECK(server_int(ch, "(SELECT count() FROM events WHERE ts < " + at(cutoff30) + ")") ==
           (edge_day_start < cutoff30 ? 1 : 0));
@@ -293,7 +322,8 @@ TEST_CASE("retention drops the expired partitions of tables without TTL, keeps t
     const auto json = nf::retention::render_retention_json(report);
     CHECK(json["dropped_partitions"] == expect_events.dropped.size() + expect_metrics.dropped.size() +
                                             expect_affinity.dropped.size() + expect_metrics_1d.dropped.size() +
-                                            expect_seen.dropped.size());
+                                            expect_seen.dropped.size() + expect_keys.dropped.size() +
+                                            expect_post_counts.dropped.size() + expect_user_author_counts.dropped.size());
 
     const auto again = nf::retention::apply_retention(ch, policies, now_s, false);
     INFO(nf::retention::render_retention_text(again));

@@ -15,6 +15,7 @@
 #include <pqxx/pqxx>
 
 #include "core/clickhouse/client.hpp"
+#include "core/ingest/event_counts.hpp"
 #include "core/pg/connection.hpp"
 #include "core/schema/embedded.hpp"
 #include "core/schema/migration.hpp"
@@ -297,6 +298,16 @@ TEST_CASE("schema: apply from scratch: dry run first, then both databases, the s
   REQUIRE(affinity.size() == 1);
   CHECK(nf::ch::as_u64(affinity[0]["author_id"]) == 9);
   CHECK(nf::ch::as_u64(affinity[0]["n"]) == 1);
+  // The counters the ranking sums (schema 0006): counting the same event again adds nothing.
+  for (int i = 0; i < 2; ++i) ch.execute(nf::ingest::count_stored_events_sql("post_id = 42"));
+  const auto counts = ch.query("SELECT sum(likes) AS l, sum(impressions) AS i FROM post_counts WHERE post_id = 42");
+  REQUIRE(counts.size() == 1);
+  CHECK(nf::ch::as_u64(counts[0]["l"]) == 1);
+  CHECK(nf::ch::as_u64(counts[0]["i"]) == 0);
+  const auto n = ch.query("SELECT author_id, sum(interactions) AS n FROM user_author_counts WHERE user_id = 7 GROUP BY author_id");
+  REQUIRE(n.size() == 1);
+  CHECK(nf::ch::as_u64(n[0]["author_id"]) == 9);
+  CHECK(nf::ch::as_u64(n[0]["n"]) == 1);
 }
 
 TEST_CASE("schema: two concurrent applies: one waits for the other, each migration recorded once") {

@@ -31,11 +31,11 @@ const int64_t kNow = utc(2026, 12, 3, 11, 12, 47);
 
 }  // namespace
 
-TEST_CASE("retention: the default policies: events and post_metrics_1h/1d 30 days, user_author_90d 90 days, "
-          "user_seen 2 days",
+TEST_CASE("retention: the default policies: events, post_metrics_1h/1d, event_keys, post_counts 30 days, "
+          "user_author_90d, user_author_counts 90 days, user_seen 2 days",
           "[retention]") {
   const auto& policies = default_policies();
-  REQUIRE(policies.size() == 5);
+  REQUIRE(policies.size() == 8);
   CHECK(policies[0].table == "events");
   CHECK(policies[0].time_column == "ts");
   CHECK(policies[0].days == 30);
@@ -56,6 +56,18 @@ TEST_CASE("retention: the default policies: events and post_metrics_1h/1d 30 day
   CHECK(policies[4].time_column == "day");
   CHECK(policies[4].days == 2);
   CHECK(policies[4].bucket == TimeBucket::day);
+  CHECK(policies[5].table == "event_keys");
+  CHECK(policies[5].time_column == "ts");
+  CHECK(policies[5].days == 30);
+  CHECK(policies[5].bucket == TimeBucket::second);
+  CHECK(policies[6].table == "post_counts");
+  CHECK(policies[6].time_column == "day");
+  CHECK(policies[6].days == 30);
+  CHECK(policies[6].bucket == TimeBucket::day);
+  CHECK(policies[7].table == "user_author_counts");
+  CHECK(policies[7].time_column == "day");
+  CHECK(policies[7].days == 90);
+  CHECK(policies[7].bucket == TimeBucket::day);
 }
 
 TEST_CASE("retention: the cutoff is now minus the window, to the second", "[retention]") {
