@@ -63,6 +63,13 @@ TrendingRows parse_trending_rows(const std::vector<nlohmann::json>& rows);
 TrendingList compute_trending(const ch::Client& clickhouse, const ranking::Params& params, std::string_view window,
                               int64_t now_ms, size_t limit = 200);
 
+// Several windows from one read: the widest window's posts and counts, each narrower
+// window's list computed from the posts created within it (the same lists as
+// compute_trending for each; the hot-posts job's 1h, 24h and 7d in one pass).
+std::vector<TrendingList> compute_trending_windows(const ch::Client& clickhouse, const ranking::Params& params,
+                                                   const std::vector<std::string>& windows, int64_t now_ms,
+                                                   size_t limit = 200);
+
 // Reads hot:posts:{window} from Redis (a malformed value is logged and ignored); when
 // absent or Redis is down, computes live and remembers the result in-process for `memo`
 // (feed.trending_memo_ms; 0 = never reuse). Thread-safe: serve's workers share one, and

@@ -81,4 +81,28 @@ TrendingList compute_trending(const ch::Client& clickhouse, const ranking::Param
   return list;
 }
 
+std::vector<TrendingList> compute_trending_windows(const ch::Client& clickhouse, const ranking::Params& params,
+                                                   const std::vector<std::string>& windows, int64_t now_ms,
+                                                   size_t limit) {
+  if (windows.empty()) return {};
+  int64_t widest = 0;
+  for (const auto& window : windows) widest = std::max(widest, window_hours(window));
+  const auto rows = parse_trending_rows(clickhouse.query(trending_sql(widest, now_ms)));
+  std::vector<TrendingList> lists;
+  for (const auto& window : windows) {
+    // trending_sql's bound: created_at >= now - W, to the second.
+    const int64_t since_ms = (now_ms / 1000 - window_hours(window) * 3600) * 1000;
+    std::vector<ranking::Post> posts;
+    for (const auto& post : rows.posts)
+      if (post.created_at_ms >= since_ms) posts.push_back(post);
+    TrendingList list;
+    list.window = window;
+    list.computed_at_ms = now_ms;
+    list.items = ranking::trending(params, now_ms, posts, rows.counts, limit);
+    spdlog::debug("trending {}: {} live posts, kept {}", window, posts.size(), list.items.size());
+    lists.push_back(std::move(list));
+  }
+  return lists;
+}
+
 }  // namespace nf::discover

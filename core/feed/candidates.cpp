@@ -63,7 +63,7 @@ std::string interactions_sql(const ranking::Params& params, uint64_t user_id, in
   // Day-granular like the table: the last `affinity_days` calendar days including today.
   return "SELECT author_id, sum(interactions) AS n FROM user_author_counts WHERE user_id = " +
          std::to_string(user_id) + " AND day > toDate(" + at_seconds(now_ms / 1000) + ") - " +
-         std::to_string(params.affinity_days) + " GROUP BY author_id";
+         std::to_string(params.affinity_days) + " GROUP BY author_id HAVING n > 0";
 }
 
 // user_seen (by user, one row per post and day) rather than events (by post): the read
@@ -75,19 +75,16 @@ std::string seen_sql(const ranking::Params& params, uint64_t user_id, int64_t no
          " AND day >= toDate(" + since + ") AND last_ts >= " + since;
 }
 
-ch::Query affinity_sql(const ranking::Params& params, const std::unordered_map<uint64_t, uint64_t>& interactions,
-                       int64_t now_ms) {
-  ch::ExternalTable authors{"nf_affinity", "author_id UInt64, n UInt64", {}};
-  for (const auto& [author, n] : interactions)
-    if (n > 0) authors.rows += std::to_string(author) + '\t' + std::to_string(n) + '\n';
-  // Ordered by the author's N in ClickHouse (joined from nf_affinity), so LIMIT cuts the
+std::string affinity_sql(const ranking::Params& params, uint64_t user_id, int64_t now_ms) {
+  // N read here as well (interactions_sql, one user's rows), so F3 is fetched beside the
+  // other sources instead of after them; ordered by N in ClickHouse, so LIMIT cuts the
   // source to its limit in SPEC §3's order without shipping every post back.
-  return {"SELECT id, author_id, created_s FROM (" + std::string(kPostColumns) +
-              " WHERE author_id IN (SELECT author_id FROM nf_affinity) AND _deleted = 0 AND created_at >= " +
-              hours_before(now_ms, params.affinity_window_h) + ") AS candidates"
-              " ANY LEFT JOIN nf_affinity AS affinity USING author_id"
-              " ORDER BY n DESC, created_s DESC, id DESC LIMIT " + std::to_string(params.affinity_limit),
-          {std::move(authors)}};
+  const std::string n_per_author = interactions_sql(params, user_id, now_ms);
+  return "SELECT id, author_id, created_s FROM (" + std::string(kPostColumns) +
+         " WHERE author_id IN (SELECT author_id FROM (" + n_per_author + ")) AND _deleted = 0 AND created_at >= " +
+         hours_before(now_ms, params.affinity_window_h) + ") AS candidates ANY INNER JOIN (" + n_per_author +
+         ") AS affinity USING author_id ORDER BY n DESC, created_s DESC, id DESC LIMIT " +
+         std::to_string(params.affinity_limit);
 }
 
 // post_counts: one row of sums per post and day in 64-row granules, so the read is the
@@ -141,18 +138,20 @@ FetchedCandidates fetch_candidates(const ch::Client& clickhouse, discover::Trend
   const std::string window = trending_window_label(params.trending_window_h);
   const auto query = [&clickhouse](ch::Query q) { return clickhouse.query(q); };
 
-  // Stage 1: everything that depends only on u.
+  // Stage 1: everything that depends only on u, F3 included (it reads N itself).
   auto started = Clock::now();
   auto follow_rows = std::async(std::launch::async, query, ch::Query{follow_sql(params, user_id, now_ms), {}});
   auto interaction_rows =
       std::async(std::launch::async, query, ch::Query{interactions_sql(params, user_id, now_ms), {}});
   auto seen_rows = std::async(std::launch::async, query, ch::Query{seen_sql(params, user_id, now_ms), {}});
+  auto affinity_rows = std::async(std::launch::async, query, ch::Query{affinity_sql(params, user_id, now_ms), {}});
   auto trending_list = std::async(std::launch::async, [&] { return trending.get(window, now_ms); });
   // get() in order; a failure rethrows here after the other futures finish (their
   // destructors wait), so no query outlives the request.
   input.sources.follow = parse_posts(follow_rows.get());
   input.author_interactions = parse_interactions(interaction_rows.get());
   input.seen = parse_seen(seen_rows.get());
+  input.sources.affinity = parse_posts(affinity_rows.get());
   const auto list = trending_list.get();
   fetched.trending_from_cache = list.from_cache;
   fetched.trending_computed_at_ms = list.computed_at_ms;
@@ -160,36 +159,16 @@ FetchedCandidates fetch_candidates(const ch::Client& clickhouse, discover::Trend
     if (input.sources.trending.size() >= params.trending_limit) break;
     input.sources.trending.push_back(item.post);
   }
-  fetched.timings.push_back({"follow, interactions, seen, trending", elapsed_ms(started)});
+  fetched.timings.push_back({"follow, interactions, seen, affinity, trending", elapsed_ms(started)});
 
-  // Stage 2: the counts of F1 ∪ F2, while F3 (needs N) is read and then the counts of
-  // the affinity posts no other source found (one chain beside the other, not in turn).
+  // Stage 2: L, C, S, I of every candidate, in one read (two at once only compete for the
+  // same cores).
   started = Clock::now();
-  std::set<uint64_t> counted;
-  for (const auto* source : {&input.sources.follow, &input.sources.trending})
-    for (const auto& post : *source) counted.insert(post.id);
-  struct Affinity {
-    std::vector<ranking::Post> posts;
-    std::unordered_map<uint64_t, ranking::Engagement> engagement;  // of the posts not in `counted`
-  };
-  std::future<Affinity> affinity;
-  if (!input.author_interactions.empty())
-    affinity = std::async(std::launch::async, [&] {
-      Affinity out;
-      out.posts = parse_posts(clickhouse.query(affinity_sql(params, input.author_interactions, now_ms)));
-      std::set<uint64_t> missing;
-      for (const auto& post : out.posts)
-        if (!counted.count(post.id)) missing.insert(post.id);
-      if (!missing.empty()) out.engagement = parse_engagement(clickhouse.query(engagement_sql(missing, now_ms)));
-      return out;
-    });
-  if (!counted.empty()) input.engagement = parse_engagement(clickhouse.query(engagement_sql(counted, now_ms)));
-  if (affinity.valid()) {
-    auto found = affinity.get();
-    input.sources.affinity = std::move(found.posts);
-    for (auto& [id, counts] : found.engagement) input.engagement[id] = counts;
-  }
-  fetched.timings.push_back({"engagement; affinity posts, then their engagement", elapsed_ms(started)});
+  std::set<uint64_t> candidates;
+  for (const auto* source : {&input.sources.follow, &input.sources.trending, &input.sources.affinity})
+    for (const auto& post : *source) candidates.insert(post.id);
+  if (!candidates.empty()) input.engagement = parse_engagement(clickhouse.query(engagement_sql(candidates, now_ms)));
+  fetched.timings.push_back({"engagement", elapsed_ms(started)});
   return fetched;
 }
 

@@ -48,13 +48,12 @@ FetchedCandidates fetch_candidates(const ch::Client& clickhouse, discover::Trend
                                    const ranking::Params& params, uint64_t user_id, int64_t now_ms);
 
 // The statements, for tests and for reading what the feed asks ClickHouse. Sets of ids
-// (affinity authors with their N, candidate posts) go as external tables, never as
+// (the candidate posts) go as external tables, never as
 // statement text, so no user's history can push a statement past max_query_size.
 std::string follow_sql(const ranking::Params& params, uint64_t user_id, int64_t now_ms);
 std::string interactions_sql(const ranking::Params& params, uint64_t user_id, int64_t now_ms);
 std::string seen_sql(const ranking::Params& params, uint64_t user_id, int64_t now_ms);
-ch::Query affinity_sql(const ranking::Params& params, const std::unordered_map<uint64_t, uint64_t>& interactions,
-                       int64_t now_ms);
+std::string affinity_sql(const ranking::Params& params, uint64_t user_id, int64_t now_ms);
 ch::Query engagement_sql(const std::set<uint64_t>& post_ids, int64_t now_ms);
 
 // Row parsers; throw nf::Error(check_failed) for a row without the expected columns.

@@ -61,9 +61,12 @@ std::vector<CountedEvent> not_counted(std::vector<CountedEvent> events, const st
 }
 
 std::string count_stored_events_sql(const std::string& where) {
-  return "INSERT INTO event_keys_in SELECT post_id, action, event_id, any(user_id), any(author_id), min(ts) FROM events"
-         " WHERE (" + where + ") AND action != 'view' AND (post_id, CAST(action AS UInt8), sipHash64(event_id)) NOT IN"
-         " (SELECT post_id, action, event_hash FROM event_keys) GROUP BY post_id, action, event_id";
+  // The keys looked up by hash (event_keys' order), not the whole table read into a set.
+  const std::string matching = "FROM events WHERE (" + where + ") AND action != 'view'";
+  return "INSERT INTO event_keys_in SELECT post_id, action, event_id, any(user_id), any(author_id), min(ts) " +
+         matching + " AND (post_id, CAST(action AS UInt8), sipHash64(event_id)) NOT IN"
+         " (SELECT post_id, action, event_hash FROM event_keys WHERE event_hash IN (SELECT sipHash64(event_id) " +
+         matching + ")) GROUP BY post_id, action, event_id";
 }
 
 std::string event_keys_in_body(const std::vector<CountedEvent>& events) {

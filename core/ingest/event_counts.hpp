@@ -46,7 +46,8 @@ std::vector<CountedEvent> not_counted(std::vector<CountedEvent> events, const st
 // as TabSeparated reads them, so the key hashed on insert is the key looked up).
 std::string event_keys_in_body(const std::vector<CountedEvent>& events);
 
-// INSERT … SELECT counting the rows of `events` matching `where` that are not counted yet
+// INSERT … SELECT counting the rows of `events` matching `where` (read twice: bound it by
+// post_id, events' key, where possible) that are not counted yet
 // (each key once): for events written there by something else than the ingest — tests
 // planting a world, a repair. The same statement as schema 0006's, for the events there then.
 std::string count_stored_events_sql(const std::string& where);

@@ -3,6 +3,10 @@
 // Each window has its own interval; a scheduled run recomputes the windows whose list is
 // missing or older than theirs (a forced run, all three).
 
+#include <map>
+#include <string>
+#include <vector>
+
 #include <fmt/format.h>
 
 #include "core/discover/cached_value.hpp"
@@ -37,7 +41,8 @@ int64_t stored_computed_at_ms(redis::Pool& redis, const char* window) {
 
 JobOutcome run_hot_posts(JobContext& context, const RunOptions& options) {
   JobOutcome outcome;
-  std::string detail;
+  std::vector<std::string> due;
+  std::map<std::string, int64_t> ttls_s;
   for (const auto& window : kWindows) {
     const int64_t interval_ms = context.config->get_int(window.interval_key) * 1000;
     // A list younger than its interval (less a little, so a run a second early still
@@ -47,17 +52,22 @@ JobOutcome run_hot_posts(JobContext& context, const RunOptions& options) {
       outcome.facts[window.name] = {{"recomputed", false}, {"age_s", age_ms / 1000}};
       continue;
     }
-    const auto list =
-        discover::compute_trending(context.clickhouse, context.params, window.name, options.now_ms, 200);
+    due.push_back(window.name);
     // A few intervals of life: if every instance stops, the key goes and serve computes
     // trending live again rather than serving an old list forever.
-    const int64_t ttl_s = std::max<int64_t>(300, 5 * interval_ms / 1000);
+    ttls_s[window.name] = std::max<int64_t>(300, 5 * interval_ms / 1000);
+  }
+  // The due windows from one read of the widest one's posts and counts.
+  std::string detail;
+  for (const auto& list :
+       discover::compute_trending_windows(context.clickhouse, context.params, due, options.now_ms, 200)) {
+    const int64_t ttl_s = ttls_s.at(list.window);
     if (!discover::store_trending(*context.redis, list, ttl_s))
       fail_unreachable("Redis at " + redis::describe(context.redis->settings().endpoint) + " did not take " +
-                       discover::hot_posts_key(window.name) + ": " + context.redis->last_error());
+                       discover::hot_posts_key(list.window) + ": " + context.redis->last_error());
     outcome.rows += 1;
-    outcome.facts[window.name] = {{"recomputed", true}, {"posts", list.items.size()}, {"ttl_s", ttl_s}};
-    detail += fmt::format("{}{} {} posts", detail.empty() ? "" : ", ", discover::hot_posts_key(window.name),
+    outcome.facts[list.window] = {{"recomputed", true}, {"posts", list.items.size()}, {"ttl_s", ttl_s}};
+    detail += fmt::format("{}{} {} posts", detail.empty() ? "" : ", ", discover::hot_posts_key(list.window),
                           list.items.size());
   }
   outcome.detail = detail.empty() ? "every list is younger than its interval" : detail;

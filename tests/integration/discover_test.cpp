@@ -59,7 +59,8 @@ void insert_event(const nf::ch::Client& ch, const std::string& event_id, uint64_
              nf::ch::quote(event_id) + ", " + std::to_string(user) + ", " + std::to_string(post) + ", " +
              std::to_string(author) + ", " + nf::ch::quote(action) + ", " + at(ts_s) + ", 0)");
   // Counted as the ingest counts them (post_counts, user_author_counts: schema 0006).
-  ch.execute(nf::ingest::count_stored_events_sql("event_id = " + nf::ch::quote(event_id)));
+  ch.execute(nf::ingest::count_stored_events_sql("post_id = " + std::to_string(post) + " AND event_id = " +
+                                                 nf::ch::quote(event_id)));
 }
 
 void insert_follow(const nf::ch::Client& ch, uint64_t follower, uint64_t followee, int version = 1, int deleted = 0) {

@@ -108,7 +108,9 @@ void insert_events(const nf::ch::Client& ch, uint64_t base, const std::vector<Wo
   }
   ch.execute("INSERT INTO events (event_id, user_id, post_id, author_id, action, ts, dwell_ms) VALUES " + values);
   // Counted as the ingest counts them (post_counts, user_author_counts: schema 0006).
-  ch.execute(nf::ingest::count_stored_events_sql("event_id LIKE 'feedtest-" + std::to_string(base) + "-%'"));
+  ch.execute(nf::ingest::count_stored_events_sql("post_id BETWEEN " + std::to_string(base) + " AND " +
+                                                 std::to_string(base + 999) + " AND event_id LIKE 'feedtest-" +
+                                                 std::to_string(base) + "-%'"));
 }
 
 // u follows a and b (and unfollowed c); u liked an old post of c 30 h ago (N(c) = 1, F3);

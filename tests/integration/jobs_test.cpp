@@ -114,7 +114,8 @@ void insert_events(const nf::ch::Client& ch, uint64_t user, uint64_t post, uint6
             ",\"dwell_ms\":0}\n";
   ch.insert("events", "JSONEachRow", rows);
   // Counted as the ingest counts them (post_counts, user_author_counts: schema 0006).
-  ch.execute(nf::ingest::count_stored_events_sql("event_id LIKE 'jt-" + std::to_string(post) + "-" + std::to_string(user) +
+  ch.execute(nf::ingest::count_stored_events_sql("post_id = " + std::to_string(post) + " AND event_id LIKE 'jt-" +
+                                                 std::to_string(post) + "-" + std::to_string(user) +
                                                  "-" + action + "-%'"));
 }
 

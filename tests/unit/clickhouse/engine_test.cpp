@@ -34,10 +34,11 @@ TEST_CASE("clickhouse: engine features follow the version: TTL from 19.6 on") {
   CHECK(nf::ch::features_of(parse_version("26.7.2.1")).names() == std::vector<std::string>{"ttl"});
 }
 
-TEST_CASE("clickhouse: every statement pins the settings whose defaults changed since 18.16") {
+TEST_CASE("clickhouse: every statement pins the settings whose defaults changed since 18.16, and the cache of "
+          "small reads") {
   const std::string& parameters = nf::ch::pinned_settings_parameters();
   CHECK(parameters == "output_format_json_quote_64bit_integers=1&input_format_skip_unknown_fields=0&"
-                      "date_time_input_format=basic&");
+                      "date_time_input_format=basic&use_uncompressed_cache=1&");
   std::set<std::string_view> names;
   for (const auto& [name, value] : nf::ch::kPinnedSettings) names.insert(name);
   CHECK(names.size() == std::size(nf::ch::kPinnedSettings));  // no setting twice
