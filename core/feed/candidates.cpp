@@ -78,11 +78,13 @@ std::string seen_sql(const ranking::Params& params, uint64_t user_id, int64_t no
 std::string affinity_sql(const ranking::Params& params, uint64_t user_id, int64_t now_ms) {
   // N read here as well (interactions_sql, one user's rows), so F3 is fetched beside the
   // other sources instead of after them; ordered by N in ClickHouse, so LIMIT cuts the
-  // source to its limit in SPEC §3's order without shipping every post back.
+  // source to its limit in SPEC §3's order without shipping every post back. ANY LEFT
+  // JOIN, never ANY INNER: current ClickHouse's ANY INNER keeps one row per key on both
+  // sides (one post per author); every left row has its author's N by the IN.
   const std::string n_per_author = interactions_sql(params, user_id, now_ms);
   return "SELECT id, author_id, created_s FROM (" + std::string(kPostColumns) +
          " WHERE author_id IN (SELECT author_id FROM (" + n_per_author + ")) AND _deleted = 0 AND created_at >= " +
-         hours_before(now_ms, params.affinity_window_h) + ") AS candidates ANY INNER JOIN (" + n_per_author +
+         hours_before(now_ms, params.affinity_window_h) + ") AS candidates ANY LEFT JOIN (" + n_per_author +
          ") AS affinity USING author_id ORDER BY n DESC, created_s DESC, id DESC LIMIT " +
          std::to_string(params.affinity_limit);
 }
