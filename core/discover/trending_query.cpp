@@ -70,15 +70,7 @@ TrendingRows parse_trending_rows(const std::vector<nlohmann::json>& rows) {
 
 TrendingList compute_trending(const ch::Client& clickhouse, const ranking::Params& params, std::string_view window,
                               int64_t now_ms, size_t limit) {
-  const int64_t hours = window_hours(window);
-  const auto rows = parse_trending_rows(clickhouse.query(trending_sql(hours, now_ms)));
-  TrendingList list;
-  list.window = std::string(window);
-  list.computed_at_ms = now_ms;
-  list.items = ranking::trending(params, now_ms, rows.posts, rows.counts, limit);
-  spdlog::debug("trending {}: {} live posts, {} with engagement, kept {}", window, rows.posts.size(),
-                rows.counts.size(), list.items.size());
-  return list;
+  return std::move(compute_trending_windows(clickhouse, params, {std::string(window)}, now_ms, limit).front());
 }
 
 std::vector<TrendingList> compute_trending_windows(const ch::Client& clickhouse, const ranking::Params& params,

@@ -71,16 +71,19 @@ void IngestLoop::insert_tables() {
 // After `events` (a crash in between replays the batch, whose keys are not there yet):
 // the batch's events not counted before, in one INSERT that writes keys and counts
 // together (event_counts.hpp). A replay or a resent event finds its key and adds nothing.
+// The batch keeps its events until the insert succeeded, so a retried flush counts them.
 void IngestLoop::count_events() {
   if (batch_.counted_events.empty()) return;
   const auto started = Clock::now();
-  auto events = unique_keys(std::move(batch_.counted_events));
-  batch_.counted_events.clear();
+  auto events = unique_keys(batch_.counted_events);
   const size_t considered = events.size();
   events = not_counted(std::move(events), clickhouse_.query(counted_already_query(events)));
   const size_t counted_before = considered - events.size();
-  if (!events.empty()) clickhouse_.insert("event_keys_in", "TabSeparated", event_keys_in_body(events));
-  metrics_.record_insert("event_keys_in", events.size(), Clock::now() - started);
+  if (!events.empty()) {
+    clickhouse_.insert("event_keys_in", "TabSeparated", event_keys_in_body(events));
+    metrics_.record_insert("event_keys_in", events.size(), Clock::now() - started);
+  }
+  batch_.counted_events.clear();
   if (counted_before) {
     metrics_.update([counted_before](MetricsSnapshot& m) { m.events_counted_before += counted_before; });
     spdlog::info("ingest: {} of {} events were counted before (a replay or a resend), not counted again", counted_before,
