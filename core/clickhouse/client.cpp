@@ -94,6 +94,10 @@ std::vector<nlohmann::json> Client::query(const std::string& sql) const {
   return parse_json_each_row(post("", "", {sql + "\nFORMAT JSONEachRow", ""}, true));
 }
 
+std::string Client::query_tsv(const std::string& sql) const {
+  return post("", "", {sql + "\nFORMAT TabSeparated", ""}, true);
+}
+
 std::vector<nlohmann::json> Client::query(const std::string& sql, const std::vector<ExternalTable>& tables) const {
   if (tables.empty()) return query(sql);
   std::string parameters;

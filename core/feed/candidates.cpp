@@ -1,5 +1,7 @@
 #include "core/feed/candidates.hpp"
 
+#include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <future>
 
@@ -89,14 +91,29 @@ std::string affinity_sql(const ranking::Params& params, uint64_t user_id, int64_
          std::to_string(params.affinity_limit);
 }
 
+// The day holding the retention edge counts whole, as in engagement_sql.
+constexpr std::string_view kEngagementSums =
+    "sum(likes) AS l, sum(comments) AS c, sum(shares) AS s, sum(impressions) AS i FROM post_counts";
+
 // post_counts: one row of sums per post and day in 64-row granules, so the read is the
 // candidates' few rows each, whatever their event counts. The day holding the retention
 // edge counts whole (schema/clickhouse/0006_event_counts.sql).
 ch::Query engagement_sql(const std::set<uint64_t>& post_ids, int64_t now_ms) {
-  return {"SELECT post_id, sum(likes) AS l, sum(comments) AS c, sum(shares) AS s, sum(impressions) AS i"
-          " FROM post_counts WHERE post_id IN nf_posts AND day >= toDate(" +
+  return {"SELECT post_id, " + std::string(kEngagementSums) + " WHERE post_id IN nf_posts AND day >= toDate(" +
               hours_before(now_ms, kEventRetentionDays * 24) + ") GROUP BY post_id",
           {ch::id_table("nf_posts", "post_id", post_ids)}};
+}
+
+std::string recent_engagement_sql(const ranking::Params& params, int64_t now_ms) {
+  const int64_t widest_h = std::max({params.follow_window_h, params.trending_window_h, params.affinity_window_h});
+  // Every version of a post has its id and created_at: no FINAL needed for the id set (a
+  // deleted post's figures are only never asked for). ANY LEFT JOIN: one row per id, 0
+  // where the post has no counts.
+  const std::string recent_ids =
+      "SELECT DISTINCT id FROM posts_by_author WHERE created_at >= " + hours_before(now_ms, widest_h);
+  return "SELECT id, l, c, s, i FROM (" + recent_ids + ") AS recent ANY LEFT JOIN (SELECT post_id AS id, " +
+         std::string(kEngagementSums) + " WHERE post_id IN (" + recent_ids + ") AND day >= toDate(" +
+         hours_before(now_ms, kEventRetentionDays * 24) + ") GROUP BY post_id) AS counts USING id";
 }
 
 std::vector<ranking::Post> parse_posts(const std::vector<nlohmann::json>& rows) {
@@ -131,8 +148,34 @@ std::unordered_map<uint64_t, ranking::Engagement> parse_engagement(const std::ve
   return out;
 }
 
+EngagementTable parse_engagement_tsv(std::string_view body) {
+  EngagementTable out;
+  size_t line_number = 0;
+  while (!body.empty()) {
+    ++line_number;
+    const auto end_of_line = body.find('\n');
+    const std::string_view line = body.substr(0, end_of_line);
+    body.remove_prefix(end_of_line == std::string_view::npos ? body.size() : end_of_line + 1);
+    if (line.empty()) continue;
+    uint64_t fields[5] = {};
+    const char* at = line.data();
+    const char* const end = line.data() + line.size();
+    for (size_t f = 0; f < 5; ++f) {
+      const auto [next, error] = std::from_chars(at, end, fields[f]);
+      const bool last = f == 4;
+      if (error != std::errc() || (last ? next != end : next == end || *next != '\t'))
+        fail_check("ClickHouse engagement line " + std::to_string(line_number) +
+                   " is not five unsigned integers separated by tabs: '" + std::string(line.substr(0, 200)) + "'");
+      at = last ? next : next + 1;
+    }
+    out[fields[0]] = {fields[1], fields[2], fields[3], fields[4]};
+  }
+  return out;
+}
+
 FetchedCandidates fetch_candidates(const ch::Client& clickhouse, discover::TrendingSource& trending,
-                                   const ranking::Params& params, uint64_t user_id, int64_t now_ms) {
+                                   const ranking::Params& params, uint64_t user_id, int64_t now_ms,
+                                   const EngagementTable* known) {
   FetchedCandidates fetched;
   auto& input = fetched.input;
   input.user_id = user_id;
@@ -163,13 +206,23 @@ FetchedCandidates fetch_candidates(const ch::Client& clickhouse, discover::Trend
   }
   fetched.timings.push_back({"follow, interactions, seen, affinity, trending", elapsed_ms(started)});
 
-  // Stage 2: L, C, S, I of every candidate, in one read (two at once only compete for the
-  // same cores).
+  // Stage 2: L, C, S, I of every candidate not in `known`, in one read (two at once only
+  // compete for the same cores).
   started = Clock::now();
   std::set<uint64_t> candidates;
   for (const auto* source : {&input.sources.follow, &input.sources.trending, &input.sources.affinity})
-    for (const auto& post : *source) candidates.insert(post.id);
-  if (!candidates.empty()) input.engagement = parse_engagement(clickhouse.query(engagement_sql(candidates, now_ms)));
+    for (const auto& post : *source) {
+      if (known) {
+        if (const auto found = known->find(post.id); found != known->end()) {
+          input.engagement[post.id] = found->second;
+          continue;
+        }
+      }
+      candidates.insert(post.id);
+    }
+  if (!candidates.empty())
+    for (auto& [post_id, counts] : parse_engagement(clickhouse.query(engagement_sql(candidates, now_ms))))
+      input.engagement[post_id] = counts;
   fetched.timings.push_back({"engagement", elapsed_ms(started)});
   return fetched;
 }

@@ -43,9 +43,15 @@ struct FetchedCandidates {
 // throws nf::Error(usage) naming the key otherwise.
 std::string trending_window_label(int64_t hours);
 
-// Throws nf::Error (unreachable or check_failed) when a ClickHouse query fails.
+// L, C, S, I of posts read before a batch of feeds is ranked: the feed-warmer reads them
+// once for all its users (recent_engagement_sql) instead of once per feed.
+using EngagementTable = std::unordered_map<uint64_t, ranking::Engagement>;
+
+// Throws nf::Error (unreachable or check_failed) when a ClickHouse query fails. With
+// `known`, a candidate found there takes its figures from it; only the others are read.
 FetchedCandidates fetch_candidates(const ch::Client& clickhouse, discover::TrendingSource& trending,
-                                   const ranking::Params& params, uint64_t user_id, int64_t now_ms);
+                                   const ranking::Params& params, uint64_t user_id, int64_t now_ms,
+                                   const EngagementTable* known = nullptr);
 
 // The statements, for tests and for reading what the feed asks ClickHouse. Sets of ids
 // (the candidate posts) go as external tables, never as
@@ -55,11 +61,17 @@ std::string interactions_sql(const ranking::Params& params, uint64_t user_id, in
 std::string seen_sql(const ranking::Params& params, uint64_t user_id, int64_t now_ms);
 std::string affinity_sql(const ranking::Params& params, uint64_t user_id, int64_t now_ms);
 ch::Query engagement_sql(const std::set<uint64_t>& post_ids, int64_t now_ms);
+// L, C, S, I (as engagement_sql counts them) of every post created within the widest
+// source window (F1, F2, F3), zeros included, so every candidate of any user is in it
+// unless it was created after `now`. TabSeparated rows: post_id, l, c, s, i.
+std::string recent_engagement_sql(const ranking::Params& params, int64_t now_ms);
 
 // Row parsers; throw nf::Error(check_failed) for a row without the expected columns.
 std::vector<ranking::Post> parse_posts(const std::vector<nlohmann::json>& rows);
 std::unordered_map<uint64_t, uint64_t> parse_interactions(const std::vector<nlohmann::json>& rows);
 std::set<uint64_t> parse_seen(const std::vector<nlohmann::json>& rows);
 std::unordered_map<uint64_t, ranking::Engagement> parse_engagement(const std::vector<nlohmann::json>& rows);
+// recent_engagement_sql's answer; throws nf::Error(check_failed) naming a malformed line.
+EngagementTable parse_engagement_tsv(std::string_view body);
 
 }  // namespace nf::feed

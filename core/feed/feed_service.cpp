@@ -76,8 +76,8 @@ FeedPage hit_page(uint64_t user_id, const CachedFeed& feed, size_t limit, const 
 }  // namespace
 
 FeedService::FeedService(const config::Config& config, redis::Pool& redis) : FeedService(config, redis, Sources{}) {
-  sources_.candidates = [this](uint64_t user_id, int64_t now_ms) {
-    return fetch_candidates(clickhouse_, trending_, params_, user_id, now_ms);
+  sources_.candidates = [this](uint64_t user_id, int64_t now_ms, const EngagementTable* known) {
+    return fetch_candidates(clickhouse_, trending_, params_, user_id, now_ms, known);
   };
   sources_.timeline = [this](uint64_t user_id, size_t limit) { return fetch_timeline(postgres_, user_id, limit); };
   sources_.read_cache = [this](uint64_t user_id) { return read_cached_feed(*redis_, user_id, &memo_); };
@@ -223,8 +223,8 @@ std::shared_ptr<const FeedService::MissOutcome> FeedService::rank_miss(uint64_t 
   return outcome;
 }
 
-size_t FeedService::warm(uint64_t user_id, int64_t now_ms) {
-  const auto fetched = sources_.candidates(user_id, now_ms);
+size_t FeedService::warm(uint64_t user_id, int64_t now_ms, const EngagementTable* known) {
+  const auto fetched = sources_.candidates(user_id, now_ms, known);
   const CachedFeed value{now_ms, feed_items(ranking::rank_feed(params_, fetched.input))};
   if (!sources_.write_cache(user_id, value))
     fail_unreachable("Redis at " + redis::describe(redis_->settings().endpoint) + " did not take the feed of user " +
@@ -265,7 +265,7 @@ std::optional<FeedService::Ranked> FeedService::rank_through_breaker(uint64_t us
   }
   Ranked ranked;
   try {
-    ranked.fetched = sources_.candidates(user_id, now_ms);
+    ranked.fetched = sources_.candidates(user_id, now_ms, nullptr);
   } catch (const std::exception& e) {
     // Errors, timeouts and unparsable answers alike: each one brings the breaker closer
     // to opening, and the probe of a half-open breaker must always report back.

@@ -41,7 +41,8 @@ enum class CacheUse { use, bypass };
 // fallback and the breaker without a stack. Each may throw nf::Error as the real one
 // does (candidates and timeline: unreachable or check_failed); the cache never throws.
 struct Sources {
-  std::function<FetchedCandidates(uint64_t user_id, int64_t now_ms)> candidates;
+  // `known`: engagement already read for a batch of feeds (the warmer's), or null.
+  std::function<FetchedCandidates(uint64_t user_id, int64_t now_ms, const EngagementTable* known)> candidates;
   std::function<std::vector<FeedItem>(uint64_t user_id, size_t limit)> timeline;
   std::function<std::optional<CachedFeed>(uint64_t user_id)> read_cache;          // nullopt: a miss
   std::function<bool(uint64_t user_id, const CachedFeed& feed)> write_cache;      // false: not taken
@@ -81,7 +82,9 @@ class FeedService {
   // miss would), returning how many items it holds. Throws nf::Error when ClickHouse
   // fails (a timeline is never cached, so there is nothing to warm) or Redis does not
   // take the value. Leaves the breaker alone: it guards serve's requests, not the jobs.
-  size_t warm(uint64_t user_id, int64_t now_ms);
+  // `known` (recent_engagement_sql's answer, read once for many feeds) saves each feed
+  // its own engagement read.
+  size_t warm(uint64_t user_id, int64_t now_ms, const EngagementTable* known = nullptr);
 
   BreakerStatus clickhouse_breaker() const { return breaker_.status(); }
   discover::TrendingSource& trending() { return trending_; }

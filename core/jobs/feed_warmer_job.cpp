@@ -65,13 +65,20 @@ JobOutcome run_feed_warmer(JobContext& context, const RunOptions& options) {
   // A feed that would expire before the next run (with a margin for a late run) is warmed now.
   const auto users = needing_warmth(*context.redis, active, interval_s + std::max<int64_t>(5, interval_s / 5));
 
+  // The engagement of every recent post, read once for all the feeds (with the jobs'
+  // timeout): each feed then reads only its own follows, affinities and seen posts.
+  feed::EngagementTable known;
+  if (!users.empty())
+    known = feed::parse_engagement_tsv(
+        context.clickhouse.query_tsv(feed::recent_engagement_sql(context.params, options.now_ms)));
+
   std::atomic<size_t> next{0}, warmed{0}, items{0}, failed{0};
   std::mutex first_error_mutex;
   std::string first_error;
   const auto work = [&] {
     for (size_t i = next++; i < users.size() && !context.stopping(); i = next++) {
       try {
-        items += context.feeds->warm(users[i], options.now_ms);
+        items += context.feeds->warm(users[i], options.now_ms, &known);
         ++warmed;
       } catch (const std::exception& e) {
         ++failed;
@@ -96,6 +103,7 @@ JobOutcome run_feed_warmer(JobContext& context, const RunOptions& options) {
   outcome.facts = {{"active_users", active.size()},
                    {"needing_warmth", users.size()},
                    {"warmed", warmed.load()},
+                   {"recent_posts_read", known.size()},
                    {"items", items.load()}};
   return outcome;
 }

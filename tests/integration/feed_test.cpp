@@ -316,6 +316,52 @@ TEST_CASE("feed: the ranked feed equals a recomputation from raw rows and is cac
   CHECK(nf::feed::to_json(explanation)["dropped"].contains("seen"));
 }
 
+TEST_CASE("feed: a feed warmed with the engagement read once for many feeds equals a recomputation, also for "
+          "candidates that read missed",
+          "[feed][clickhouse]") {
+  if (!nf::test::require_stack()) return;
+  require_schema();
+  const auto world = build_world();
+  const WorldRemoved removed(world.base);
+  const auto config = feed_config();
+  nf::redis::Pool redis(nf::redis::settings_from(config));
+  nf::feed::FeedService service(config, redis);
+  const std::string key = "feed:v1:" + std::to_string(world.user);
+  const nf::ch::Client ch(nf::ch::settings_from(config));
+
+  // The warmer's read: every post of the widest window with its counts, zeros included.
+  const int64_t now_ms = wall_ms();
+  const auto known = nf::feed::parse_engagement_tsv(
+      ch.query_tsv(nf::feed::recent_engagement_sql(nf::ranking::params_from(config), now_ms)));
+  REQUIRE(known.count(world.fresh) == 1);
+  CHECK(known.at(world.fresh).likes == 2);
+  CHECK(known.at(world.fresh).comments == 1);
+  CHECK(known.at(world.fresh).shares == 0);
+  CHECK(known.at(world.fresh).impressions == 10);
+  REQUIRE(known.count(world.older) == 1);  // no events: present, zeros
+  CHECK(known.at(world.older).likes + known.at(world.older).impressions == 0);
+  CHECK(known.count(world.affinity_old) == 1);  // 40 h: inside F1's and F3's 72 h
+  CHECK(known.count(world.too_old) == 0);       // 80 h: outside every window
+
+  // Warmed from that read, and from one that misses two candidates (posts created after
+  // it): both equal the recomputation, so a missing post is read, not taken as zero.
+  for (const bool missing : {false, true}) {
+    INFO((missing ? "two candidates missing from the shared read" : "every candidate in the shared read"));
+    auto table = known;
+    if (missing) {
+      table.erase(world.fresh);
+      table.erase(world.followed_b_post);
+    }
+    nf::test::redis_del(key);
+    CHECK(service.warm(world.user, now_ms, &table) > 0);
+    const auto page = service.feed(world.user, 50, std::nullopt, now_ms + 1000);
+    CHECK(page.cached);
+    CHECK(page.computed_at_ms == now_ms);
+    check_equal(page.items, recompute_feed(world.user, now_ms));
+  }
+  nf::test::redis_del(key);
+}
+
 TEST_CASE("feed: ClickHouse unreachable gives the PostgreSQL timeline within the timeout and then opens the breaker",
           "[feed][clickhouse]") {
   if (!nf::test::require_stack()) return;

@@ -332,6 +332,7 @@ TEST_CASE("jobs: feed-warmer caches the most active users' feeds, equal to a rec
   CHECK(report["runs"][0]["result"] == "ok");
   CHECK(report["runs"][0]["facts"]["active_users"] == 2);
   CHECK(report["runs"][0]["facts"]["warmed"] == 2);
+  CHECK(report["runs"][0]["facts"]["recent_posts_read"].get<int>() >= 9);  // one engagement read for both feeds
   CHECK_FALSE(nf::test::redis_get("feed:v1:" + std::to_string(users[0])).has_value());
 
   Server server(world, false);

@@ -52,7 +52,7 @@ struct Fakes {
 
   nf::feed::Sources sources() {
     nf::feed::Sources s;
-    s.candidates = [this](uint64_t user_id, int64_t now_ms) {
+    s.candidates = [this](uint64_t user_id, int64_t now_ms, const nf::feed::EngagementTable*) {
       ++candidate_calls;
       std::this_thread::sleep_for(candidate_delay);
       if (clickhouse_down) throw nf::Error(nf::ExitCode::unreachable, "ClickHouse at 127.0.0.1:1 is unreachable");
