@@ -95,6 +95,21 @@ std::string affinity_sql(const ranking::Params& params, uint64_t user_id, int64_
 constexpr std::string_view kEngagementSums =
     "sum(likes) AS l, sum(comments) AS c, sum(shares) AS s, sum(impressions) AS i FROM post_counts";
 
+namespace {
+
+// The batch statements: one user per row of nf_users.
+ch::ExternalTable users_table(const std::vector<uint64_t>& user_ids) {
+  return ch::id_table("nf_users", "user_id", user_ids);
+}
+
+std::string interactions_batch_text(const ranking::Params& params, int64_t now_ms) {
+  return "SELECT user_id, author_id, sum(interactions) AS n FROM user_author_counts WHERE user_id IN nf_users"
+         " AND day > toDate(" + at_seconds(now_ms / 1000) + ") - " + std::to_string(params.affinity_days) +
+         " GROUP BY user_id, author_id HAVING n > 0";
+}
+
+}  // namespace
+
 // post_counts: one row of sums per post and day in 64-row granules, so the read is the
 // candidates' few rows each, whatever their event counts. The day holding the retention
 // edge counts whole (schema/clickhouse/0006_event_counts.sql).
@@ -102,6 +117,45 @@ ch::Query engagement_sql(const std::set<uint64_t>& post_ids, int64_t now_ms) {
   return {"SELECT post_id, " + std::string(kEngagementSums) + " WHERE post_id IN nf_posts AND day >= toDate(" +
               hours_before(now_ms, kEventRetentionDays * 24) + ") GROUP BY post_id",
           {ch::id_table("nf_posts", "post_id", post_ids)}};
+}
+
+// ALL INNER JOIN: each (user, followee) pair meets each of the followee's posts; a user
+// and a post meet once (follows FINAL: one row per pair; posts_by_author FINAL: one per
+// post). Ordered per user as follow_sql orders (created_s is created_at in seconds).
+ch::Query follow_batch_sql(const ranking::Params& params, const std::vector<uint64_t>& user_ids, int64_t now_ms) {
+  const std::string followed =
+      "SELECT follower_id AS user_id, followee_id AS author_id FROM follows FINAL WHERE follower_id IN nf_users"
+      " AND _deleted = 0";
+  return {"SELECT user_id, id, author_id, created_s FROM (" + followed + ") AS followed ALL INNER JOIN (" +
+              std::string(kPostColumns) + " WHERE author_id IN (SELECT author_id FROM (" + followed +
+              ")) AND _deleted = 0 AND created_at >= " + hours_before(now_ms, params.follow_window_h) +
+              ") AS posts USING author_id ORDER BY user_id, created_s DESC, id DESC LIMIT " +
+              std::to_string(params.follow_limit) + " BY user_id",
+          {users_table(user_ids)}};
+}
+
+ch::Query interactions_batch_sql(const ranking::Params& params, const std::vector<uint64_t>& user_ids,
+                                 int64_t now_ms) {
+  return {interactions_batch_text(params, now_ms), {users_table(user_ids)}};
+}
+
+ch::Query seen_batch_sql(const ranking::Params& params, const std::vector<uint64_t>& user_ids, int64_t now_ms) {
+  const std::string since = hours_before(now_ms, params.seen_window_h);
+  return {"SELECT DISTINCT user_id, post_id FROM user_seen WHERE user_id IN nf_users AND day >= toDate(" + since +
+              ") AND last_ts >= " + since,
+          {users_table(user_ids)}};
+}
+
+// Every (user, author, N) meets the author's posts, ordered per user as affinity_sql
+// orders them.
+ch::Query affinity_batch_sql(const ranking::Params& params, const std::vector<uint64_t>& user_ids, int64_t now_ms) {
+  const std::string n_per_author = interactions_batch_text(params, now_ms);
+  return {"SELECT user_id, id, author_id, created_s FROM (" + n_per_author + ") AS affinity ALL INNER JOIN (" +
+              std::string(kPostColumns) + " WHERE author_id IN (SELECT author_id FROM (" + n_per_author +
+              ")) AND _deleted = 0 AND created_at >= " + hours_before(now_ms, params.affinity_window_h) +
+              ") AS posts USING author_id ORDER BY user_id, n DESC, created_s DESC, id DESC LIMIT " +
+              std::to_string(params.affinity_limit) + " BY user_id",
+          {users_table(user_ids)}};
 }
 
 std::string recent_engagement_sql(const ranking::Params& params, int64_t now_ms) {
@@ -173,6 +227,95 @@ EngagementTable parse_engagement_tsv(std::string_view body) {
   return out;
 }
 
+namespace {
+
+// The rows of a batch statement, each user's in their order.
+std::unordered_map<uint64_t, std::vector<nlohmann::json>> rows_by_user(std::vector<nlohmann::json> rows) {
+  std::unordered_map<uint64_t, std::vector<nlohmann::json>> out;
+  for (auto& row : rows) {
+    const auto user = u64_column(row, "user_id");
+    out[user].push_back(std::move(row));
+  }
+  return out;
+}
+
+// L, C, S, I of `input`'s candidates: from `known` where it has them, the rest collected
+// in `unknown` for one read.
+void take_known_engagement(ranking::RankInput& input, const EngagementTable* known, std::set<uint64_t>& unknown) {
+  for (const auto* source : {&input.sources.follow, &input.sources.trending, &input.sources.affinity})
+    for (const auto& post : *source) {
+      if (known) {
+        if (const auto found = known->find(post.id); found != known->end()) {
+          input.engagement[post.id] = found->second;
+          continue;
+        }
+      }
+      unknown.insert(post.id);
+    }
+}
+
+}  // namespace
+
+std::unordered_map<uint64_t, FetchedCandidates> fetch_candidates_batch(const ch::Client& clickhouse,
+                                                                       discover::TrendingSource& trending,
+                                                                       const ranking::Params& params,
+                                                                       const std::vector<uint64_t>& user_ids,
+                                                                       int64_t now_ms, const EngagementTable* known) {
+  std::unordered_map<uint64_t, FetchedCandidates> out;
+  if (user_ids.empty()) return out;
+  const std::string window = trending_window_label(params.trending_window_h);
+  const auto query = [&clickhouse](ch::Query q) { return clickhouse.query(q); };
+
+  auto started = Clock::now();
+  auto follow_rows = std::async(std::launch::async, query, follow_batch_sql(params, user_ids, now_ms));
+  auto interaction_rows = std::async(std::launch::async, query, interactions_batch_sql(params, user_ids, now_ms));
+  auto seen_rows = std::async(std::launch::async, query, seen_batch_sql(params, user_ids, now_ms));
+  auto affinity_rows = std::async(std::launch::async, query, affinity_batch_sql(params, user_ids, now_ms));
+  const auto list = trending.get(window, now_ms);
+  auto follow = rows_by_user(follow_rows.get());
+  auto interactions = rows_by_user(interaction_rows.get());
+  auto seen = rows_by_user(seen_rows.get());
+  auto affinity = rows_by_user(affinity_rows.get());
+  const double stage1_ms = elapsed_ms(started);
+
+  started = Clock::now();
+  std::set<uint64_t> unknown;
+  for (const auto user_id : user_ids) {
+    auto& fetched = out[user_id];
+    auto& input = fetched.input;
+    input.user_id = user_id;
+    input.now_ms = now_ms;
+    input.sources.follow = parse_posts(follow[user_id]);
+    input.author_interactions = parse_interactions(interactions[user_id]);
+    input.seen = parse_seen(seen[user_id]);
+    input.sources.affinity = parse_posts(affinity[user_id]);
+    fetched.trending_from_cache = list.from_cache;
+    fetched.trending_computed_at_ms = list.computed_at_ms;
+    for (const auto& item : list.items) {
+      if (input.sources.trending.size() >= params.trending_limit) break;
+      input.sources.trending.push_back(item.post);
+    }
+    take_known_engagement(input, known, unknown);
+  }
+  if (!unknown.empty()) {
+    const auto read = parse_engagement(clickhouse.query(engagement_sql(unknown, now_ms)));
+    for (auto& [user_id, fetched] : out)
+      for (const auto* source :
+           {&fetched.input.sources.follow, &fetched.input.sources.trending, &fetched.input.sources.affinity})
+        for (const auto& post : *source)
+          if (const auto found = read.find(post.id); found != read.end())
+            fetched.input.engagement[post.id] = found->second;
+  }
+  const double stage2_ms = elapsed_ms(started);
+  for (auto& [user_id, fetched] : out) {
+    fetched.timings.push_back({"follow, interactions, seen, affinity, trending (batch of " +
+                                   std::to_string(user_ids.size()) + " users)",
+                               stage1_ms});
+    fetched.timings.push_back({"engagement (batch)", stage2_ms});
+  }
+  return out;
+}
+
 FetchedCandidates fetch_candidates(const ch::Client& clickhouse, discover::TrendingSource& trending,
                                    const ranking::Params& params, uint64_t user_id, int64_t now_ms,
                                    const EngagementTable* known) {
@@ -210,16 +353,7 @@ FetchedCandidates fetch_candidates(const ch::Client& clickhouse, discover::Trend
   // compete for the same cores).
   started = Clock::now();
   std::set<uint64_t> candidates;
-  for (const auto* source : {&input.sources.follow, &input.sources.trending, &input.sources.affinity})
-    for (const auto& post : *source) {
-      if (known) {
-        if (const auto found = known->find(post.id); found != known->end()) {
-          input.engagement[post.id] = found->second;
-          continue;
-        }
-      }
-      candidates.insert(post.id);
-    }
+  take_known_engagement(input, known, candidates);
   if (!candidates.empty())
     for (auto& [post_id, counts] : parse_engagement(clickhouse.query(engagement_sql(candidates, now_ms))))
       input.engagement[post_id] = counts;

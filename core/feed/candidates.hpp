@@ -53,6 +53,18 @@ FetchedCandidates fetch_candidates(const ch::Client& clickhouse, discover::Trend
                                    const ranking::Params& params, uint64_t user_id, int64_t now_ms,
                                    const EngagementTable* known = nullptr);
 
+// The same for many users at once (the feed-warmer): F1, N, seen and F3 of every user in
+// four statements for the whole batch (users as an external table, each source cut per
+// user with LIMIT … BY), trending read once, and the engagement of the candidates `known`
+// misses in one more read. Per user, the same candidates and features as
+// fetch_candidates; a user with none of them gets an empty input. Throws as
+// fetch_candidates does.
+std::unordered_map<uint64_t, FetchedCandidates> fetch_candidates_batch(const ch::Client& clickhouse,
+                                                                       discover::TrendingSource& trending,
+                                                                       const ranking::Params& params,
+                                                                       const std::vector<uint64_t>& user_ids,
+                                                                       int64_t now_ms, const EngagementTable* known);
+
 // The statements, for tests and for reading what the feed asks ClickHouse. Sets of ids
 // (the candidate posts) go as external tables, never as
 // statement text, so no user's history can push a statement past max_query_size.
@@ -61,6 +73,12 @@ std::string interactions_sql(const ranking::Params& params, uint64_t user_id, in
 std::string seen_sql(const ranking::Params& params, uint64_t user_id, int64_t now_ms);
 std::string affinity_sql(const ranking::Params& params, uint64_t user_id, int64_t now_ms);
 ch::Query engagement_sql(const std::set<uint64_t>& post_ids, int64_t now_ms);
+// fetch_candidates_batch's statements: each row also names its user (user_id); the users
+// are the external table nf_users.
+ch::Query follow_batch_sql(const ranking::Params& params, const std::vector<uint64_t>& user_ids, int64_t now_ms);
+ch::Query interactions_batch_sql(const ranking::Params& params, const std::vector<uint64_t>& user_ids, int64_t now_ms);
+ch::Query seen_batch_sql(const ranking::Params& params, const std::vector<uint64_t>& user_ids, int64_t now_ms);
+ch::Query affinity_batch_sql(const ranking::Params& params, const std::vector<uint64_t>& user_ids, int64_t now_ms);
 // L, C, S, I (as engagement_sql counts them) of every post created within the widest
 // source window (F1, F2, F3), zeros included, so every candidate of any user is in it
 // unless it was created after `now`. TabSeparated rows: post_id, l, c, s, i.

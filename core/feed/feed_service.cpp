@@ -79,6 +79,10 @@ FeedService::FeedService(const config::Config& config, redis::Pool& redis) : Fee
   sources_.candidates = [this](uint64_t user_id, int64_t now_ms, const EngagementTable* known) {
     return fetch_candidates(clickhouse_, trending_, params_, user_id, now_ms, known);
   };
+  sources_.candidates_batch = [this](const std::vector<uint64_t>& user_ids, int64_t now_ms,
+                                     const EngagementTable* known) {
+    return fetch_candidates_batch(clickhouse_, trending_, params_, user_ids, now_ms, known);
+  };
   sources_.timeline = [this](uint64_t user_id, size_t limit) { return fetch_timeline(postgres_, user_id, limit); };
   sources_.read_cache = [this](uint64_t user_id) { return read_cached_feed(*redis_, user_id, &memo_); };
   sources_.write_cache = [this](uint64_t user_id, const CachedFeed& feed) {
@@ -230,6 +234,28 @@ size_t FeedService::warm(uint64_t user_id, int64_t now_ms, const EngagementTable
     fail_unreachable("Redis at " + redis::describe(redis_->settings().endpoint) + " did not take the feed of user " +
                      std::to_string(user_id) + ": " + redis_->last_error());
   return value.items.size();
+}
+
+std::unordered_map<uint64_t, size_t> FeedService::warm_batch(const std::vector<uint64_t>& user_ids, int64_t now_ms,
+                                                             const EngagementTable* known) {
+  std::unordered_map<uint64_t, size_t> items;
+  if (!sources_.candidates_batch) {
+    for (const auto user_id : user_ids) items[user_id] = warm(user_id, now_ms, known);
+    return items;
+  }
+  auto fetched = sources_.candidates_batch(user_ids, now_ms, known);
+  for (const auto user_id : user_ids) {
+    const auto found = fetched.find(user_id);
+    if (found == fetched.end())
+      fail_check("feed: the batch read returned no candidates for user " + std::to_string(user_id) +
+                 " (a bug: every user of a batch gets an input)");
+    const CachedFeed value{now_ms, feed_items(ranking::rank_feed(params_, found->second.input))};
+    if (!sources_.write_cache(user_id, value))
+      fail_unreachable("Redis at " + redis::describe(redis_->settings().endpoint) + " did not take the feed of user " +
+                       std::to_string(user_id) + ": " + redis_->last_error());
+    items[user_id] = value.items.size();
+  }
+  return items;
 }
 
 Explanation FeedService::explain(uint64_t user_id, int64_t now_ms) {

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "core/clickhouse/client.hpp"
 #include "core/config/config.hpp"
@@ -43,6 +44,10 @@ enum class CacheUse { use, bypass };
 struct Sources {
   // `known`: engagement already read for a batch of feeds (the warmer's), or null.
   std::function<FetchedCandidates(uint64_t user_id, int64_t now_ms, const EngagementTable* known)> candidates;
+  // Many users' candidates at once (the warmer's); unset: `candidates` per user.
+  std::function<std::unordered_map<uint64_t, FetchedCandidates>(const std::vector<uint64_t>& user_ids, int64_t now_ms,
+                                                                const EngagementTable* known)>
+      candidates_batch;
   std::function<std::vector<FeedItem>(uint64_t user_id, size_t limit)> timeline;
   std::function<std::optional<CachedFeed>(uint64_t user_id)> read_cache;          // nullopt: a miss
   std::function<bool(uint64_t user_id, const CachedFeed& feed)> write_cache;      // false: not taken
@@ -85,6 +90,11 @@ class FeedService {
   // `known` (recent_engagement_sql's answer, read once for many feeds) saves each feed
   // its own engagement read.
   size_t warm(uint64_t user_id, int64_t now_ms, const EngagementTable* known = nullptr);
+  // warm() for many users, their candidates read together (fetch_candidates_batch): the
+  // items cached per user. Throws as warm() does; a throw leaves the users not yet
+  // written unwarmed.
+  std::unordered_map<uint64_t, size_t> warm_batch(const std::vector<uint64_t>& user_ids, int64_t now_ms,
+                                                  const EngagementTable* known = nullptr);
 
   BreakerStatus clickhouse_breaker() const { return breaker_.status(); }
   discover::TrendingSource& trending() { return trending_; }

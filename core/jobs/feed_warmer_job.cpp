@@ -19,6 +19,8 @@ namespace nf::jobs {
 
 namespace {
 
+constexpr size_t kUsersPerBatch = 50;
+
 // The `limit` users with the most events in the hour before `now_ms`, most active first.
 std::vector<uint64_t> most_active_users(const ch::Client& clickhouse, int64_t now_ms, int64_t limit) {
   const int64_t now_s = now_ms / 1000;
@@ -72,24 +74,33 @@ JobOutcome run_feed_warmer(JobContext& context, const RunOptions& options) {
     known = feed::parse_engagement_tsv(
         context.clickhouse.query_tsv(feed::recent_engagement_sql(context.params, options.now_ms)));
 
+  // Batches of users, each read in four statements (a statement's own cost, 1–4 ms of
+  // ClickHouse CPU, then counts once per batch instead of once per feed).
+  std::vector<std::vector<uint64_t>> batches;
+  for (size_t i = 0; i < users.size(); i += kUsersPerBatch)
+    batches.emplace_back(users.begin() + static_cast<std::ptrdiff_t>(i),
+                         users.begin() + static_cast<std::ptrdiff_t>(std::min(users.size(), i + kUsersPerBatch)));
   std::atomic<size_t> next{0}, warmed{0}, items{0}, failed{0};
   std::mutex first_error_mutex;
   std::string first_error;
   const auto work = [&] {
-    for (size_t i = next++; i < users.size() && !context.stopping(); i = next++) {
+    for (size_t b = next++; b < batches.size() && !context.stopping(); b = next++) {
       try {
-        items += context.feeds->warm(users[i], options.now_ms, &known);
-        ++warmed;
+        for (const auto& [user, count] : context.feeds->warm_batch(batches[b], options.now_ms, &known)) {
+          items += count;
+          ++warmed;
+        }
       } catch (const std::exception& e) {
-        ++failed;
+        failed += batches[b].size();
         std::lock_guard lock(first_error_mutex);
-        if (first_error.empty()) first_error = fmt::format("user {}: {}", users[i], e.what());
+        if (first_error.empty())
+          first_error = fmt::format("users {}..{}: {}", batches[b].front(), batches[b].back(), e.what());
       }
     }
   };
   const auto threads_wanted = static_cast<size_t>(std::max<int64_t>(1, context.config->get_int("jobs.feed_warmer_threads")));
   std::vector<std::thread> threads;
-  for (size_t t = 0; t < std::min(threads_wanted, users.size()); ++t) threads.emplace_back(work);
+  for (size_t t = 0; t < std::min(threads_wanted, batches.size()); ++t) threads.emplace_back(work);
   for (auto& thread : threads) thread.join();
 
   if (failed)

@@ -359,7 +359,25 @@ TEST_CASE("feed: a feed warmed with the engagement read once for many feeds equa
     CHECK(page.computed_at_ms == now_ms);
     check_equal(page.items, recompute_feed(world.user, now_ms));
   }
+
+  // The warmer's batch: the user beside one with no follows and no affinity (only
+  // trending), read in the same four statements: each gets their own feed, nothing of
+  // the other's.
+  const std::string other_key = "feed:v1:" + std::to_string(world.other);
   nf::test::redis_del(key);
+  nf::test::redis_del(other_key);
+  const auto warmed = service.warm_batch({world.user, world.other}, now_ms, &known);
+  CHECK(warmed.size() == 2);
+  for (const auto user : {world.user, world.other}) {
+    INFO("user " << user);
+    const auto page = service.feed(user, 50, std::nullopt, now_ms + 1000);
+    CHECK(page.cached);
+    CHECK(page.computed_at_ms == now_ms);
+    CHECK(warmed.at(user) == page.items.size());
+    check_equal(page.items, recompute_feed(user, now_ms));
+  }
+  nf::test::redis_del(key);
+  nf::test::redis_del(other_key);
 }
 
 TEST_CASE("feed: ClickHouse unreachable gives the PostgreSQL timeline within the timeout and then opens the breaker",
