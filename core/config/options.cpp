@@ -95,7 +95,7 @@ const std::vector<OptionSpec>& option_specs() {
       {"jobs.suggested_users_batch", "2000", "users per `suggested-users` ClickHouse statement"},
       {"jobs.feed_warmer_interval_s", "60", "how often `feed-warmer` runs"},
       {"jobs.feed_warmer_users", "1000", "`feed-warmer` keeps the feeds of this many most active users (last hour) warm"},
-      {"jobs.feed_warmer_threads", "4", "feeds `feed-warmer` computes at once"},
+      {"jobs.feed_warmer_threads", "4", "batches of 50 users `feed-warmer` computes at once"},
       {"jobs.retention_interval_s", "86400", "how often `retention` runs"},
       {"jobs.clickhouse_timeout_ms", "120000", "query timeout of the jobs' ClickHouse statements"},
       {"jobs.poll_s", "10", "how often an instance not holding a job's lock checks whether the job is due"},

@@ -52,3 +52,25 @@ TEST_CASE("feed: recent_engagement_sql covers the widest source window and the e
   CHECK_THAT(sql, Catch::Contains("day >= toDate(toDateTime(" + std::to_string(1'700'000'000 - 30 * 86400) + "))"));
   CHECK_THAT(sql, Catch::Contains("ANY LEFT JOIN"));  // zeros for posts without counts
 }
+
+TEST_CASE("feed: the warmer's batch statements cut each source per user and read the users as a table", "[feed]") {
+  nf::ranking::Params params;
+  params.follow_limit = 500;
+  params.affinity_limit = 200;
+  const std::vector<uint64_t> users = {42, 7, 18446744073709551615ULL};
+  const int64_t now_ms = 1'700'000'000'000;
+  const auto follow = nf::feed::follow_batch_sql(params, users, now_ms);
+  const auto affinity = nf::feed::affinity_batch_sql(params, users, now_ms);
+  const auto seen = nf::feed::seen_batch_sql(params, users, now_ms);
+  const auto interactions = nf::feed::interactions_batch_sql(params, users, now_ms);
+  CHECK_THAT(follow.sql, Catch::Contains("ORDER BY user_id, created_s DESC, id DESC LIMIT 500 BY user_id"));
+  CHECK_THAT(affinity.sql, Catch::Contains("ORDER BY user_id, n DESC, created_s DESC, id DESC LIMIT 200 BY user_id"));
+  for (const auto* query : {&follow, &affinity, &seen, &interactions}) {
+    INFO(query->sql);
+    CHECK_THAT(query->sql, Catch::Contains("IN nf_users"));
+    REQUIRE(query->tables.size() == 1);
+    CHECK(query->tables[0].name == "nf_users");
+    CHECK(query->tables[0].structure == "user_id UInt64");
+    CHECK(query->tables[0].rows == "42\n7\n18446744073709551615\n");
+  }
+}
