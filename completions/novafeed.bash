@@ -104,8 +104,10 @@ _novafeed() {
     "latency|--help") COMPREPLY=(); return ;;
     "latency|-h") COMPREPLY=(); return ;;
     "latency|--samples") COMPREPLY=(); return ;;
-    "latency|--path") COMPREPLY=($(compgen -W "events cdc" -- "$cur")); return ;;
+    "latency|--path") COMPREPLY=($(compgen -W "events cdc all" -- "$cur")); return ;;
     "latency|--gate") COMPREPLY=(); return ;;
+    "latency|--api") COMPREPLY=(); return ;;
+    "latency|--timeout") COMPREPLY=(); return ;;
     "doctor|--help") COMPREPLY=(); return ;;
     "doctor|-h") COMPREPLY=(); return ;;
     "seed|--help") COMPREPLY=(); return ;;
@@ -173,7 +175,7 @@ _novafeed() {
     "jobs list") words="--help --help --version --config --set --json --log-level" ;;
     "jobs status") words="--help --help --version --config --set --json --log-level" ;;
     "serve") words="--help --listen --with-ingest --with-jobs --help --version --config --set --json --log-level" ;;
-    "latency") words="--help --samples --path --gate --help --version --config --set --json --log-level" ;;
+    "latency") words="--help --samples --path --gate --api --timeout --help --version --config --set --json --log-level" ;;
     "doctor") words="--help --help --version --config --set --json --log-level" ;;
     "seed") words="--help --scale --users --follows-per-user --posts --hours --likes --comments --events --seed --now --truncate --help --version --config --set --json --log-level" ;;
     "feed") words="--help --user --limit --explain --no-cache --help --version --config --set --json --log-level" ;;

@@ -44,6 +44,13 @@ function request()
   }, "[" .. table.concat(parts, ",") .. "]")
 end
 
+-- BENCH_DELAY_MS (bench/latency): each connection waits this long before each request,
+-- so the load is a fixed offered rate (connections x batch / delay) instead of saturation.
+local delay_ms = tonumber(os.getenv("BENCH_DELAY_MS") or "0")
+if delay_ms > 0 then
+  function delay() return delay_ms end
+end
+
 function response(status, headers, body)
   if status ~= 202 then
     other_status = other_status + 1

@@ -38,6 +38,9 @@ const std::vector<OptionSpec>& option_specs() {
       {"cdc.topic_prefix", "nova", "Debezium topic.prefix (raw topics before routing)"},
       {"cdc.topic_format", "cdc.{table}", "topic each table's changes are routed to"},
       {"cdc.heartbeat_interval_ms", "10000", "Debezium heartbeat interval"},
+      {"cdc.poll_interval_ms", "50",
+       "how long Debezium waits for new changes after finding none (poll.interval.ms; its own default, 500 ms, "
+       "was most of the CDC path's latency)"},
       {"cdc.heartbeat_table", "novafeed_heartbeat", "table the heartbeat action query writes"},
       {"cdc.watch_interval_ms", "15000",
        "how often ingest looks for a stalled replication slot or a FAILED connector task and heals it; 0: never"},
@@ -47,7 +50,11 @@ const std::vector<OptionSpec>& option_specs() {
 
       {"ingest.group", "novafeed-ingest", "Kafka consumer group of `ingest`"},
       {"ingest.batch_rows", "20000", "flush a ClickHouse insert at this many rows"},
-      {"ingest.batch_ms", "1000", "flush a ClickHouse insert after this long"},
+      {"ingest.batch_ms", "500",
+       "flush a ClickHouse insert after this long (the wait of an event under a steady load: SPEC §6 event-to-visible p95 1 s)"},
+      {"ingest.idle_flush_ms", "100",
+       "flush early once no message has arrived for this long (caught up: a lone event need not wait batch_ms), "
+       "at most once per half of ingest.batch_ms; 0: never early"},
       {"ingest.cdc_dlq_topic", "cdc.dlq", "dead-letter topic for undecodable CDC messages"},
       {"ingest.events_dlq_topic", "events.dlq", "dead-letter topic for undecodable events"},
 

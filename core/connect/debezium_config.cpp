@@ -135,6 +135,11 @@ ConnectorConfig render_connector_config(const config::Config& config) {
   c["table.include.list"] = include_list;
   c["snapshot.mode"] = config.get("cdc.snapshot_mode");
   c["heartbeat.interval.ms"] = std::to_string(config.get_int("cdc.heartbeat_interval_ms"));
+  // How long the task sleeps after a poll that found nothing: Debezium's default (500 ms)
+  // was most of an idle change's time to Kafka (bench/latency).
+  const auto poll_ms = config.get_int("cdc.poll_interval_ms");
+  if (poll_ms < 1) fail_usage("cdc.poll_interval_ms: " + std::to_string(poll_ms) + " must be at least 1");
+  c["poll.interval.ms"] = std::to_string(poll_ms);
   c["heartbeat.action.query"] = "INSERT INTO " + heartbeat_table +
                                 " (id, ts) VALUES (1, now()) ON CONFLICT (id) DO UPDATE SET ts = EXCLUDED.ts";
   c["key.converter"] = "org.apache.kafka.connect.json.JsonConverter";

@@ -62,11 +62,14 @@ std::vector<SuggestedUser> rank_suggestions(std::vector<SuggestionCandidate> can
 // candidates, already ordered by the same score (ClickHouse's log(1 + x)); C++ recomputes
 // the score and the final order.
 std::string suggestions_sql(uint64_t user_id, int64_t affinity_days, int64_t now_ms, size_t fetch);
+// The users a suggestion may name: live (users FINAL, _deleted = 0) and real, never a
+// latency probe (ranking/probes.hpp). A parenthesised subquery for `IN`.
+std::string live_users_sql();
 std::vector<SuggestionCandidate> parse_suggestion_rows(const std::vector<nlohmann::json>& rows);
 
 // Live: friends-of-friends (follows FINAL, _deleted = 0) and authors with N > 0
 // (user_author_counts, ranking.affinity_days), minus u, anyone u follows, and users that are
-// deleted or unknown (users FINAL). Throws nf::Error(unreachable) on ClickHouse failure.
+// deleted, unknown (users FINAL) or probes. Throws nf::Error(unreachable) on ClickHouse failure.
 SuggestedList compute_suggestions(const ch::Client& clickhouse, const ranking::Params& params, uint64_t user_id,
                                   int64_t now_ms, size_t limit = 20);
 

@@ -72,11 +72,11 @@ FROM (
  ANY LEFT JOIN (
   SELECT follower_id AS followee, groupArray(followee_id) AS followee_follows FROM follows FINAL
   WHERE _deleted = 0 AND follower_id IN (SELECT followee_id FROM follows WHERE follower_id IN {users})
-   AND followee_id IN (SELECT id FROM users FINAL WHERE _deleted = 0)
+   AND followee_id IN {live_users}
   GROUP BY follower_id) AS followee_lists USING followee
  UNION ALL
  SELECT user_id, emptyArrayUInt64(), emptyArrayUInt64(), [author_id], [sum(interactions)] FROM user_author_counts
- WHERE user_id IN {users} AND day > {first_day} AND author_id IN (SELECT id FROM users FINAL WHERE _deleted = 0)
+ WHERE user_id IN {users} AND day > {first_day} AND author_id IN {live_users}
  GROUP BY user_id, author_id)
 GROUP BY user_id))
 ARRAY JOIN ranked AS best)";
@@ -88,7 +88,7 @@ ch::Query suggestions_batch_sql(const std::vector<uint64_t>& user_ids, int64_t a
   // The affinity window ends at the caller's `now`, as in suggestions_sql.
   const std::string first_day =
       "toDate(toDateTime(" + std::to_string(now_ms / 1000) + ")) - " + std::to_string(affinity_days);
-  return {fmt::format(kBatchSql, fmt::arg("users", kBatchUsersTable), fmt::arg("first_day", first_day),
+  return {fmt::format(kBatchSql, fmt::arg("users", kBatchUsersTable), fmt::arg("first_day", first_day), fmt::arg("live_users", live_users_sql()),
                       fmt::arg("fetch", fetch_per_user)),
           {ch::id_table(kBatchUsersTable, "user_id", user_ids)}};
 }

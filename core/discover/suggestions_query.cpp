@@ -1,8 +1,13 @@
 // Suggested users live from ClickHouse: both sources in one statement, the merge in C++.
 #include "core/discover/suggestions.hpp"
 #include "core/error/error.hpp"
+#include "core/ranking/probes.hpp"
 
 namespace nf::discover {
+
+std::string live_users_sql() {
+  return "(SELECT id FROM users FINAL WHERE _deleted = 0 AND " + ranking::real_id_sql("id") + ")";
+}
 
 std::string suggestions_sql(uint64_t user_id, int64_t affinity_days, int64_t now_ms, size_t fetch) {
   const std::string u = std::to_string(user_id);
@@ -25,7 +30,7 @@ std::string suggestions_sql(uint64_t user_id, int64_t affinity_days, int64_t now
          "  GROUP BY author_id\n"
          ")\n"
          "WHERE candidate != " + u + " AND candidate NOT IN " + followees +
-         " AND candidate IN (SELECT id FROM users FINAL WHERE _deleted = 0)\n"
+         " AND candidate IN " + live_users_sql() + "\n"
          "GROUP BY candidate\n"
          "HAVING mutual_follows > 0 OR interactions > 0\n"
          "ORDER BY log(1 + mutual_follows) + log(1 + interactions) DESC, candidate ASC\n"

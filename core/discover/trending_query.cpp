@@ -5,6 +5,7 @@
 
 #include "core/discover/trending.hpp"
 #include "core/error/error.hpp"
+#include "core/ranking/probes.hpp"
 
 namespace nf::discover {
 
@@ -19,7 +20,9 @@ std::string trending_sql(int64_t window_h, int64_t now_ms) {
   // window and the freshness computed in C++ all use one instant.
   const std::string now = "toDateTime(" + std::to_string(seconds(now_ms)) + ")";
   const std::string since = "toDateTime(" + std::to_string(seconds(now_ms) - window_h * 3600) + ")";
-  const std::string live_posts = "FROM posts FINAL WHERE _deleted = 0 AND created_at >= " + since;
+  // Posts by latency probes never trend (ranking/probes.hpp).
+  const std::string live_posts =
+      "FROM posts FINAL WHERE _deleted = 0 AND " + ranking::real_id_sql("author_id") + " AND created_at >= " + since;
   // One row of parallel arrays: at ~100k posts a day, per-row JSON objects would repeat
   // every column name 100k times. Counts go as UInt32 (plain JSON numbers, where 64-bit
   // integers come quoted). ANY LEFT JOIN spells out the strictness 18.16 requires, and

@@ -34,6 +34,8 @@ std::vector<CheckResult> check_kafka(const config::Config& config);
 std::vector<CheckResult> check_connect(const config::Config& config);
 // jobs (job_runs: each job's last success within three intervals).
 std::vector<CheckResult> check_jobs(const config::Config& config);
+// cache (the last hour's hit rate, from the serve at serve.listen, where one answers).
+std::vector<CheckResult> check_serve_cache(const config::Config& config);
 
 // --- judging, from what was fetched ---
 
@@ -74,6 +76,13 @@ CheckResult judge_wal_level(const std::string& wal_level);
 
 // fail: a job is stale or its last run failed; warn: a job never ran; else ok.
 CheckResult judge_jobs(const std::vector<jobs::JobStatus>& statuses);
+
+// The cache hit rate of the last hour ({feed_requests, cache_hits} of serve's
+// /api/v1/feed/metrics "last_hour"; nullopt: no serve answered at `url`). warn under
+// kCacheWarnBelow over at least kCacheMinRequests requests, and when no serve answers.
+inline constexpr double kCacheWarnBelow = 0.80;
+inline constexpr uint64_t kCacheMinRequests = 100;
+CheckResult judge_cache(const std::string& url, const std::optional<nlohmann::json>& last_hour);
 
 // A check that could not be made: an nf::Error(unreachable) becomes Status::unreachable
 // with `unreachable_hint`; any other error is Status::fail carrying its message.

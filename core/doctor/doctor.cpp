@@ -14,6 +14,7 @@ std::vector<CheckGroup> default_check_groups() {
       {"kafka", check_kafka},
       {"connect", check_connect},
       {"jobs", check_jobs},
+      {"cache", check_serve_cache},
   };
 }
 

@@ -21,7 +21,7 @@ struct CheckGroup {
   std::function<std::vector<CheckResult>(const config::Config&)> run;
 };
 
-// postgres, clickhouse, redis, kafka, connect.
+// postgres, clickhouse, redis, kafka, connect, jobs, cache.
 std::vector<CheckGroup> default_check_groups();
 
 // Runs every group concurrently and returns their results in group order. A group that

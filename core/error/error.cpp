@@ -17,7 +17,7 @@ const std::vector<ExitCodeMeaning>& exit_code_meanings() {
   static const std::vector<ExitCodeMeaning> meanings = {
       {ExitCode::ok, "ok"},
       {ExitCode::check_failed, "a check failed (drift, gate, unhealthy) or an operation failed"},
-      {ExitCode::usage, "usage or configuration error, or a command that is not built yet"},
+      {ExitCode::usage, "usage or configuration error"},
       {ExitCode::unreachable, "a dependency (PostgreSQL, ClickHouse, Redis, Kafka, Kafka Connect) is unreachable"},
       {ExitCode::skipped, "skipped: another run holds the job's lock, anywhere (jobs run); nothing was done"},
   };
@@ -28,11 +28,4 @@ void fail_usage(std::string message) { throw Error(ExitCode::usage, std::move(me
 void fail_unreachable(std::string message) { throw Error(ExitCode::unreachable, std::move(message)); }
 void fail_check(std::string message) { throw Error(ExitCode::check_failed, std::move(message)); }
 
-}  // namespace nf
-
-namespace nf {
-void fail_not_built(std::string_view command, std::string_view issue) {
-  throw Error(ExitCode::usage, "`novafeed " + std::string(command) + "` is not built yet (tracked in " +
-                                   std::string(issue) + "); nothing was done");
-}
 }  // namespace nf

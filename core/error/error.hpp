@@ -68,9 +68,3 @@ class Error : public std::runtime_error {
 [[noreturn]] void fail_check(std::string message);
 
 }  // namespace nf
-
-namespace nf {
-// For a command whose capability has not landed yet: says so and exits 2, never a
-// silent no-op.
-[[noreturn]] void fail_not_built(std::string_view command, std::string_view issue);
-}  // namespace nf

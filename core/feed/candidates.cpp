@@ -6,6 +6,7 @@
 #include <future>
 
 #include "core/error/error.hpp"
+#include "core/ranking/probes.hpp"
 
 namespace nf::feed {
 
@@ -85,7 +86,8 @@ std::string affinity_sql(const ranking::Params& params, uint64_t user_id, int64_
   // sides (one post per author); every left row has its author's N by the IN.
   const std::string n_per_author = interactions_sql(params, user_id, now_ms);
   return "SELECT id, author_id, created_s FROM (" + std::string(kPostColumns) +
-         " WHERE author_id IN (SELECT author_id FROM (" + n_per_author + ")) AND _deleted = 0 AND created_at >= " +
+         " WHERE author_id IN (SELECT author_id FROM (" + n_per_author + ")) AND " + ranking::real_id_sql("author_id") +
+         " AND _deleted = 0 AND created_at >= " +
          hours_before(now_ms, params.affinity_window_h) + ") AS candidates ANY LEFT JOIN (" + n_per_author +
          ") AS affinity USING author_id ORDER BY n DESC, created_s DESC, id DESC LIMIT " +
          std::to_string(params.affinity_limit);
@@ -152,7 +154,8 @@ ch::Query affinity_batch_sql(const ranking::Params& params, const std::vector<ui
   const std::string n_per_author = interactions_batch_text(params, now_ms);
   return {"SELECT user_id, id, author_id, created_s FROM (" + n_per_author + ") AS affinity ALL INNER JOIN (" +
               std::string(kPostColumns) + " WHERE author_id IN (SELECT author_id FROM (" + n_per_author +
-              ")) AND _deleted = 0 AND created_at >= " + hours_before(now_ms, params.affinity_window_h) +
+              ")) AND " + ranking::real_id_sql("author_id") +
+              " AND _deleted = 0 AND created_at >= " + hours_before(now_ms, params.affinity_window_h) +
               ") AS posts USING author_id ORDER BY user_id, n DESC, created_s DESC, id DESC LIMIT " +
               std::to_string(params.affinity_limit) + " BY user_id",
           {users_table(user_ids)}};
@@ -239,6 +242,16 @@ std::unordered_map<uint64_t, std::vector<nlohmann::json>> rows_by_user(std::vect
   return out;
 }
 
+// F2: the trending list cut to its limit; none for a latency probe's reader, whose feed
+// holds only probe posts (ranking/probes.hpp).
+void take_trending(ranking::RankInput& input, const discover::TrendingList& list, const ranking::Params& params) {
+  if (ranking::is_probe_id(input.user_id)) return;
+  for (const auto& item : list.items) {
+    if (input.sources.trending.size() >= params.trending_limit) break;
+    input.sources.trending.push_back(item.post);
+  }
+}
+
 // L, C, S, I of `input`'s candidates: from `known` where it has them, the rest collected
 // in `unknown` for one read.
 void take_known_engagement(ranking::RankInput& input, const EngagementTable* known, std::set<uint64_t>& unknown) {
@@ -291,10 +304,7 @@ std::unordered_map<uint64_t, FetchedCandidates> fetch_candidates_batch(const ch:
     input.sources.affinity = parse_posts(affinity[user_id]);
     fetched.trending_from_cache = list.from_cache;
     fetched.trending_computed_at_ms = list.computed_at_ms;
-    for (const auto& item : list.items) {
-      if (input.sources.trending.size() >= params.trending_limit) break;
-      input.sources.trending.push_back(item.post);
-    }
+    take_trending(input, list, params);
     take_known_engagement(input, known, unknown);
   }
   if (!unknown.empty()) {
@@ -333,7 +343,10 @@ FetchedCandidates fetch_candidates(const ch::Client& clickhouse, discover::Trend
       std::async(std::launch::async, query, ch::Query{interactions_sql(params, user_id, now_ms), {}});
   auto seen_rows = std::async(std::launch::async, query, ch::Query{seen_sql(params, user_id, now_ms), {}});
   auto affinity_rows = std::async(std::launch::async, query, ch::Query{affinity_sql(params, user_id, now_ms), {}});
-  auto trending_list = std::async(std::launch::async, [&] { return trending.get(window, now_ms); });
+  // A latency probe's reader gets no trending (ranking/probes.hpp): no read for it.
+  auto trending_list = std::async(std::launch::async, [&] {
+    return ranking::is_probe_id(user_id) ? discover::TrendingList{} : trending.get(window, now_ms);
+  });
   // get() in order; a failure rethrows here after the other futures finish (their
   // destructors wait), so no query outlives the request.
   input.sources.follow = parse_posts(follow_rows.get());
@@ -343,10 +356,7 @@ FetchedCandidates fetch_candidates(const ch::Client& clickhouse, discover::Trend
   const auto list = trending_list.get();
   fetched.trending_from_cache = list.from_cache;
   fetched.trending_computed_at_ms = list.computed_at_ms;
-  for (const auto& item : list.items) {
-    if (input.sources.trending.size() >= params.trending_limit) break;
-    input.sources.trending.push_back(item.post);
-  }
+  take_trending(input, list, params);
   fetched.timings.push_back({"follow, interactions, seen, affinity, trending", elapsed_ms(started)});
 
   // Stage 2: L, C, S, I of every candidate not in `known`, in one read (two at once only

@@ -40,4 +40,12 @@ ListenAddress parse_listen_address(std::string_view text, std::string_view what)
   return address;
 }
 
+std::string local_url(std::string_view text, std::string_view what) {
+  auto address = parse_listen_address(text, what);
+  if (address.host == "0.0.0.0") address.host = "127.0.0.1";
+  if (address.host == "::") address.host = "::1";
+  const bool v6 = address.host.find(':') != std::string::npos;
+  return "http://" + (v6 ? "[" + address.host + "]" : address.host) + ":" + std::to_string(address.port);
+}
+
 }  // namespace nf::http

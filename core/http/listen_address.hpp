@@ -16,4 +16,8 @@ struct ListenAddress {
 // Throws nf::Error(usage) naming `what` (e.g. "serve.listen") and the accepted forms.
 ListenAddress parse_listen_address(std::string_view text, std::string_view what);
 
+// Where a client on this machine reaches a server listening on `text`: "http://HOST:PORT",
+// a wildcard host (0.0.0.0, [::]) asked on loopback. Throws as parse_listen_address.
+std::string local_url(std::string_view text, std::string_view what);
+
 }  // namespace nf::http

@@ -100,6 +100,7 @@ IngestLoop::IngestLoop(const config::Config& config, const IngestRequest& reques
       group_(config.get("ingest.group")),
       batch_rows_(static_cast<size_t>(std::max<int64_t>(1, config.get_int("ingest.batch_rows")))),
       batch_ms_(std::max<int64_t>(1, config.get_int("ingest.batch_ms"))),
+      idle_flush_ms_(std::max<int64_t>(0, config.get_int("ingest.idle_flush_ms"))),
       kafka_timeout_ms_(config.get_int("kafka.timeout_ms")),
       routes_(routes_for(config, request.streams)),
       clickhouse_(insert_settings(config)),
@@ -140,6 +141,15 @@ IngestLoop::~IngestLoop() {
   close();
 }
 
+// Full, or old enough; or early: nothing has arrived for idle_flush_ms (the consumer has
+// caught up, so waiting longer only delays what is in hand), and the last flush is at least
+// half of batch_ms ago (a steady trickle still makes at most four inserts a second at the
+// defaults). Under load messages keep arriving, so batches stay full-sized.
+bool IngestLoop::flush_due(Clock::time_point now) const {
+  if (batch_.messages() >= batch_rows_ || batch_.age() >= batch_ms_) return true;
+  return idle_flush_ms_.count() > 0 && now - last_message_at_ >= idle_flush_ms_ && now - last_flush_at_ >= batch_ms_ / 2;
+}
+
 bool IngestLoop::cooperative() const {
   return std::strcmp(rd_kafka_rebalance_protocol(consumer_->get()), "COOPERATIVE") == 0;
 }
@@ -154,12 +164,15 @@ IngestSummary IngestLoop::run(const std::atomic<bool>& stop) {
     else if (request_.idle_exit && batch_.empty() && now - last_message_at_ >= *request_.idle_exit) summary.stopped_by = "idle";
     if (!summary.stopped_by.empty()) break;
 
-    if (rd_kafka_event_t* event = rd_kafka_queue_poll(queue_.get(), 100)) {
+    // A short wait while a batch is pending, so an early flush is not late by a poll.
+    const int wait_ms = batch_.empty() || idle_flush_ms_.count() == 0 ? 100 : 20;
+    if (rd_kafka_event_t* event = rd_kafka_queue_poll(queue_.get(), wait_ms)) {
       handle_event(event);
       rd_kafka_event_destroy(event);
     }
-    if (!batch_.empty() && (batch_.messages() >= batch_rows_ || batch_.age() >= batch_ms_) && Clock::now() >= retry_at_) {
+    if (!batch_.empty() && Clock::now() >= retry_at_ && flush_due(Clock::now())) {
       if (try_flush()) {
+        last_flush_at_ = Clock::now();
         backoff_ = std::chrono::milliseconds(1000);
         if (paused_) set_paused(false);
       } else {

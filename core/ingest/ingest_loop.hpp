@@ -58,6 +58,7 @@ class IngestLoop {
 
   // Flushing (flush.cpp).
   bool try_flush();
+  bool flush_due(Clock::time_point now) const;
   void flush();
   void resolve_authors();
   void insert_tables();
@@ -71,6 +72,7 @@ class IngestLoop {
   std::string group_;
   size_t batch_rows_;
   std::chrono::milliseconds batch_ms_;
+  std::chrono::milliseconds idle_flush_ms_;  // 0: never early
   long kafka_timeout_ms_;
   std::map<std::string, Route> routes_;
   ch::Client clickhouse_;
@@ -91,6 +93,7 @@ class IngestLoop {
   Clock::time_point retry_at_{};
   std::chrono::milliseconds backoff_{1000};
   Clock::time_point last_message_at_ = Clock::now();
+  Clock::time_point last_flush_at_{};
 };
 
 }  // namespace nf::ingest

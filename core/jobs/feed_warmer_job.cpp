@@ -13,6 +13,7 @@
 #include "core/error/error.hpp"
 #include "core/feed/feed_service.hpp"
 #include "core/jobs/job_functions.hpp"
+#include "core/ranking/probes.hpp"
 #include "core/redis/keys.hpp"
 
 namespace nf::jobs {
@@ -21,13 +22,14 @@ namespace {
 
 constexpr size_t kUsersPerBatch = 50;
 
-// The `limit` users with the most events in the hour before `now_ms`, most active first.
+// The `limit` real users (never a latency probe) with the most events in the hour before `now_ms`, most active first.
 std::vector<uint64_t> most_active_users(const ch::Client& clickhouse, int64_t now_ms, int64_t limit) {
   const int64_t now_s = now_ms / 1000;
   std::vector<uint64_t> users;
   for (const auto& row : clickhouse.query(
            "SELECT user_id, count() AS n FROM events WHERE ts >= toDateTime(" + std::to_string(now_s - 3600) +
-           ") AND ts <= toDateTime(" + std::to_string(now_s) + ") GROUP BY user_id ORDER BY n DESC, user_id LIMIT " +
+           ") AND ts <= toDateTime(" + std::to_string(now_s) + ") AND " + ranking::real_id_sql("user_id") +
+           " GROUP BY user_id ORDER BY n DESC, user_id LIMIT " +
            std::to_string(limit)))
     users.push_back(ch::as_u64(row.at("user_id")));
   return users;

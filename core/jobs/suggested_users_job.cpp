@@ -9,6 +9,7 @@
 #include "core/discover/suggestions.hpp"
 #include "core/error/error.hpp"
 #include "core/jobs/job_functions.hpp"
+#include "core/ranking/probes.hpp"
 
 namespace nf::jobs {
 
@@ -19,7 +20,8 @@ std::vector<uint64_t> active_users(const ch::Client& clickhouse, int64_t now_ms,
   std::vector<uint64_t> users;
   for (const auto& row : clickhouse.query("SELECT DISTINCT user_id FROM events WHERE ts >= toDateTime(" +
                                           std::to_string(now_s - hours * 3600) + ") AND ts <= toDateTime(" +
-                                          std::to_string(now_s) + ") ORDER BY user_id"))
+                                          std::to_string(now_s) + ") AND " + ranking::real_id_sql("user_id") +
+                                          " ORDER BY user_id"))
     users.push_back(ch::as_u64(row.at("user_id")));
   return users;
 }

@@ -51,12 +51,25 @@ void DailyFigures::record_feed(int64_t now_ms, bool cached, bool fallback) {
   feed_requests_.add();
   if (cached) cache_hits_.add();
   if (fallback) fallbacks_.add();
+  last_hour_.record(now_ms, cached);
 }
 
 void DailyFigures::record_events_accepted(int64_t now_ms, uint64_t accepted) {
   roll_to(now_ms);
   events_accepted_.add(accepted);
 }
+
+namespace {
+
+nlohmann::json last_hour_json(const HourWindow::Totals& totals) {
+  return {{"feed_requests", totals.requests},
+          {"cache_hits", totals.hits},
+          {"cache_hit_rate", totals.requests ? nlohmann::json(static_cast<double>(totals.hits) /
+                                                              static_cast<double>(totals.requests))
+                                             : nlohmann::json(nullptr)}};
+}
+
+}  // namespace
 
 nlohmann::json DailyFigures::today_json(int64_t now_ms) {
   roll_to(now_ms);
@@ -74,7 +87,8 @@ nlohmann::json DailyFigures::today_json(int64_t now_ms) {
           {"cache_hit_rate", rate(cache_hits_.value())},
           {"p95_ms", p95_ms},
           {"fallback_rate", rate(fallbacks_.value())},
-          {"events_accepted", events_accepted_.value()}};
+          {"events_accepted", events_accepted_.value()},
+          {"last_hour", last_hour_json(last_hour_.totals(now_ms))}};
 }
 
 }  // namespace nf::metrics

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/metrics/hour_window.hpp"
 #include "core/metrics/instruments.hpp"
 
 namespace nf::metrics {
@@ -29,7 +30,8 @@ class DailyFigures {
   void record_events_accepted(int64_t now_ms, uint64_t accepted);
 
   // {date, requests, feed_requests, cache_hits, cache_hit_rate, p95_ms, fallback_rate,
-  // events_accepted}; rates and p95 are null before the first feed request of the day.
+  // events_accepted, last_hour: {feed_requests, cache_hits, cache_hit_rate}}; rates and p95
+  // are null before the first feed request of the day (of the hour, for last_hour).
   nlohmann::json today_json(int64_t now_ms);
 
  private:
@@ -41,6 +43,7 @@ class DailyFigures {
   std::mutex roll_mutex_;  // only taken when the day changes
   Counter requests_, feed_requests_, cache_hits_, fallbacks_, events_accepted_;
   Histogram feed_latency_;
+  HourWindow last_hour_;  // not reset at midnight: it slides
 };
 
 }  // namespace nf::metrics

@@ -28,6 +28,7 @@
 #include "core/net/http_client.hpp"
 #include "core/pg/connection.hpp"
 #include "core/retention/policy.hpp"
+#include "tests/support/eventually.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/recompute_feed.hpp"
 #include "tests/support/recompute_trending.hpp"
@@ -119,12 +120,6 @@ void insert_events(const nf::ch::Client& ch, uint64_t user, uint64_t post, uint6
                                                  "-" + action + "-%'"));
 }
 
-std::string secret() {
-  std::ifstream in(nf::test::stack_env().at("NOVAFEED_AUTH_JWT_SECRET_FILE"));
-  std::string text;
-  std::getline(in, text);
-  return text;
-}
 
 // `serve` on a free port (with the jobs' schedule when asked).
 class Server {
@@ -143,7 +138,7 @@ class Server {
     request.url = "http://127.0.0.1:" + std::to_string(port_) + path;
     request.timeout_ms = 15000;
     request.headers.emplace_back("Authorization",
-                                 "Bearer " + nf::auth::mint_token(secret(), user, wall_ms() / 1000, 3600));
+                                 "Bearer " + nf::auth::mint_token(nf::test::stack_jwt_secret(), user, wall_ms() / 1000, 3600));
     const auto response = nf::net::perform(request);
     REQUIRE(response);
     INFO(path << " -> " << response->status << " " << response->body);
@@ -169,12 +164,7 @@ class Server {
 
 template <typename Done>
 bool eventually(std::chrono::milliseconds timeout, Done done) {
-  const auto deadline = Clock::now() + timeout;
-  while (Clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(200ms);
-  }
-  return done();
+  return nf::test::eventually(timeout, done, 200ms);
 }
 
 struct Run {

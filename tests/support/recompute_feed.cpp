@@ -89,9 +89,10 @@ std::vector<ExpectedItem> recompute_feed(const ch::Client& ch, uint64_t user, in
   if (f2.size() > 200) f2.resize(200);
 
   // F3: posts of 72 h by authors with N > 0, by N, then newer, then higher id, 200.
+  // Never a latency probe's post (authors from 2^62 up: core/ranking/probes.hpp).
   std::vector<RawPost> f3;
   for (const auto& [id, p] : posts)
-    if (N(p.author) > 0) f3.push_back(p);
+    if (N(p.author) > 0 && p.author < (uint64_t{1} << 62)) f3.push_back(p);
   std::sort(f3.begin(), f3.end(), [&](auto& a, auto& b) {
     return std::make_tuple(N(a.author), a.created_s, a.id) > std::make_tuple(N(b.author), b.created_s, b.id);
   });

@@ -14,8 +14,11 @@ std::vector<ExpectedTrending> recompute_trending(const ch::Client& ch, int64_t w
   const std::string since = at(now_s - window_h * 3600);
   std::vector<ExpectedTrending> posts;
   for (const auto& row : ch.query("SELECT id, author_id, toUnixTimestamp(created_at) AS c FROM posts FINAL "
-                                  "WHERE _deleted = 0 AND created_at >= " + since))
+                                  "WHERE _deleted = 0 AND created_at >= " + since)) {
+    // Never a latency probe's post (authors from 2^62 up: core/ranking/probes.hpp).
+    if (ch::as_u64(row["author_id"]) >= (uint64_t{1} << 62)) continue;
     posts.push_back({ch::as_u64(row["id"]), ch::as_u64(row["author_id"]), static_cast<int64_t>(ch::as_u64(row["c"])), 0});
+  }
   // L, C, S, I: distinct event ids per post and action within the 30-day retention.
   std::map<uint64_t, std::map<std::string, double>> counts;
   for (const auto& row : ch.query("SELECT post_id, toString(action) AS a, uniqExact(event_id) AS n FROM events "

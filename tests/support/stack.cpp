@@ -190,4 +190,15 @@ void FrozenService::thaw() {
   frozen_ = false;
 }
 
+std::string stack_jwt_secret() {
+  const auto& env = stack_env();
+  const auto file = env.find("NOVAFEED_AUTH_JWT_SECRET_FILE");
+  if (file == env.end()) throw std::runtime_error("the stack's env names no NOVAFEED_AUTH_JWT_SECRET_FILE");
+  std::ifstream in(file->second);
+  std::string text;
+  std::getline(in, text);
+  if (text.empty()) throw std::runtime_error("the JWT secret file " + file->second + " is empty or unreadable");
+  return text;
+}
+
 }  // namespace nf::test

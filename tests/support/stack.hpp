@@ -50,6 +50,10 @@ void redis_del(const std::string& key);
 // The stack's directory ($NOVAFEED_STACK_DIR, else <source>/.stack): run/<service>.pid etc.
 std::string stack_dir();
 
+// The stack's JWT secret (the file NOVAFEED_AUTH_JWT_SECRET_FILE names). Throws
+// std::runtime_error when it cannot be read (no Catch macro: safe off the main thread).
+std::string stack_jwt_secret();
+
 // Runs scripts/stack with `args` (e.g. "down kafka"); returns its exit code. It runs with
 // NOVAFEED_CLICKHOUSE set to the engine the stack's `clickhouse` runs, so `up clickhouse`
 // restarts the same engine.

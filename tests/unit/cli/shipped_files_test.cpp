@@ -53,11 +53,14 @@ TEST_CASE("shipped man pages equal the generated ones, one per command") {
   CHECK(pages >= 15);
 }
 
-TEST_CASE("a command that is not built yet says so and exits 2") {
-  const auto result = nf::test::run_novafeed({"latency", "--samples", "1"});
-  CHECK(result.exit_code == 2);
-  CHECK_THAT(result.err, Catch::Contains("not built yet"));
-  CHECK(result.out.empty());
+TEST_CASE("latency refuses a bad gate or sample count with exit 2 before it writes any probe") {
+  const auto gate = nf::test::run_novafeed({"latency", "--gate", "p97=1s"});
+  CHECK(gate.exit_code == 2);
+  CHECK_THAT(gate.err, Catch::Contains("--gate: 'p97=1s'"));
+  CHECK(gate.out.empty());
+  const auto samples = nf::test::run_novafeed({"latency", "--samples", "0"});
+  CHECK(samples.exit_code == 2);
+  CHECK_THAT(samples.err, Catch::Contains("--samples 0"));
 }
 
 TEST_CASE("usage errors exit 2") {

@@ -255,3 +255,21 @@ TEST_CASE("doctor dlq: any dead letter in the last hour is a warning naming the 
   CHECK_THAT(r.detail, Catch::Contains("3 messages dead-lettered in the last hour (events.dlq 2, cdc.dlq 1)"));
   CHECK(r.figures["last_hour"]["events.dlq"] == 2);
 }
+
+TEST_CASE("doctor: the cache hit rate of the last hour, judged only over enough requests") {
+  const std::string url = "http://127.0.0.1:8080";
+  const auto none = nf::doctor::judge_cache(url, std::nullopt);
+  CHECK(none.status == Status::warn);
+  CHECK_THAT(none.detail, Catch::Contains("no serve answers at http://127.0.0.1:8080"));
+  const auto few = nf::doctor::judge_cache(url, nlohmann::json{{"feed_requests", 99}, {"cache_hits", 0}});
+  CHECK(few.status == Status::ok);
+  CHECK_THAT(few.detail, Catch::Contains("too few to judge"));
+  const auto low = nf::doctor::judge_cache(url, nlohmann::json{{"feed_requests", 1000}, {"cache_hits", 799}});
+  CHECK(low.status == Status::warn);
+  CHECK_THAT(low.detail, Catch::Contains("79.9 %") && Catch::Contains("under 80 %"));
+  CHECK_THAT(low.hint, Catch::Contains("feed-warmer"));
+  CHECK(low.figures["cache_hit_rate"].get<double>() == Approx(0.799));
+  const auto good = nf::doctor::judge_cache(url, nlohmann::json{{"feed_requests", 1000}, {"cache_hits", 950}});
+  CHECK(good.status == Status::ok);
+  CHECK_THAT(good.detail, Catch::Contains("95.0 % over the last hour (950 of 1000"));
+}

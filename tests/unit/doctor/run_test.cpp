@@ -49,5 +49,5 @@ TEST_CASE("doctor runs its check groups concurrently and reports them in order")
 TEST_CASE("doctor's default groups cover every dependency") {
   std::vector<std::string> names;
   for (const auto& group : nf::doctor::default_check_groups()) names.push_back(group.name);
-  CHECK(names == std::vector<std::string>{"postgres", "clickhouse", "redis", "kafka", "connect", "jobs"});
+  CHECK(names == std::vector<std::string>{"postgres", "clickhouse", "redis", "kafka", "connect", "jobs", "cache"});
 }

@@ -167,6 +167,13 @@ TEST_CASE("wire: status line, fixed fields, Content-Length, no header injection"
   CHECK(nf::http::reason_phrase(431) == "Request Header Fields Too Large");
 }
 
+TEST_CASE("listen address: a local client asks a wildcard on loopback", "[http]") {
+  CHECK(nf::http::local_url("127.0.0.1:8080", "serve.listen") == "http://127.0.0.1:8080");
+  CHECK(nf::http::local_url("0.0.0.0:9000", "serve.listen") == "http://127.0.0.1:9000");
+  CHECK(nf::http::local_url("[::]:9000", "serve.listen") == "http://[::1]:9000");
+  CHECK(nf::http::local_url("[::1]:9000", "serve.listen") == "http://[::1]:9000");
+}
+
 TEST_CASE("listen address: IPv4, [IPv6], localhost and port 0, anything else names the key", "[http]") {
   using nf::http::parse_listen_address;
   CHECK(parse_listen_address("127.0.0.1:8080", "serve.listen").host == "127.0.0.1");

@@ -111,6 +111,29 @@ TEST_CASE("metrics: today's figures reset at UTC midnight, not before", "[metric
   CHECK(today["requests"] == 1);
 }
 
+TEST_CASE("metrics: the last hour slides by the minute and survives midnight", "[metrics]") {
+  m::DailyFigures figures(m::request_duration_bounds());
+  const int64_t t0 = kLastMsOfDay - 30 * 60'000;  // 23:29:59.999
+  figures.record_feed(t0, true, false);
+  figures.record_feed(t0 + 1, false, false);
+  figures.record_feed(kLastMsOfDay + 1, true, false);  // 00:00 the next day
+  auto hour = figures.today_json(kLastMsOfDay + 1)["last_hour"];
+  CHECK(hour["feed_requests"] == 3);
+  CHECK(hour["cache_hits"] == 2);
+  CHECK(hour["cache_hit_rate"].get<double>() == Approx(2.0 / 3));
+  // 61 minutes after t0's minute began, its two requests have left the window.
+  hour = figures.today_json(t0 + 61 * 60'000)["last_hour"];
+  CHECK(hour["feed_requests"] == 1);
+  CHECK(hour["cache_hits"] == 1);
+  // t0's bucket is reused an hour later: its hit is gone, the new minute's miss counts
+  // (beside 23:30's miss and 00:00's hit, still inside the hour).
+  figures.record_feed(t0 + 60 * 60'000, false, false);
+  hour = figures.today_json(t0 + 60 * 60'000)["last_hour"];
+  CHECK(hour["feed_requests"] == 3);
+  CHECK(hour["cache_hits"] == 1);
+  CHECK(m::DailyFigures(m::request_duration_bounds()).today_json(t0)["last_hour"]["cache_hit_rate"].is_null());
+}
+
 TEST_CASE("metrics: utc dates", "[metrics]") {
   CHECK(m::utc_date(m::utc_day(0)) == "1970-01-01");
   CHECK(m::utc_date(m::utc_day(kMorning)) == "2027-01-15");
