@@ -504,7 +504,7 @@ TEST_CASE("serve: ClickHouse stopped -> timeline within the timeout, started aga
 }
 
 TEST_CASE("serve: Kafka stopped 30 s -> POST /events answers 503 with Retry-After, Kafka back -> the same batch is "
-          "accepted once and CDC resumes by itself", "[serve][clickhouse]") {
+          "accepted once, CDC resumes by itself and doctor sees the pipeline healthy", "[serve][clickhouse]") {
   if (!nf::test::require_stack()) return;
   Server server;
   const uint64_t user = 7;
@@ -557,6 +557,26 @@ TEST_CASE("serve: Kafka stopped 30 s -> POST /events answers 503 with Retry-Afte
     tx.commit();
   }
   CHECK(nf::test::run_novafeed({"connectors", "status"}, nf::test::stack_env()).exit_code == 0);
+  // And doctor sees a healthy pipeline again, by itself: Kafka, the topics, the connector
+  // and its task, the slot (not stalled), this server's ingest group's lag. (Not the jobs:
+  // none run in this test, so their records may be stale from earlier tests.)
+  auto doctor_env = nf::test::stack_env();
+  doctor_env["NOVAFEED_INGEST_GROUP"] = "novafeed-serve-test";
+  json doctor_checks;
+  const bool doctor_healthy = eventually(60s, [&] {
+    const auto doctor = nf::test::run_novafeed({"--json", "doctor"}, doctor_env);
+    doctor_checks = json::parse(doctor.out, nullptr, false);
+    if (!doctor_checks.is_array()) return false;
+    for (const char* name : {"kafka", "topics", "connect", "connector", "slot", "lag"}) {
+      bool ok = false;
+      for (const auto& check : doctor_checks)
+        if (check["name"] == name) ok = check["status"] == "ok" || (std::string(name) == "lag" && check["status"] == "warn");
+      if (!ok) return false;
+    }
+    return true;
+  }, 1000ms);
+  INFO("doctor --json: " << doctor_checks.dump(2));
+  CHECK(doctor_healthy);
 
   // The client retries the same batch until Kafka takes it: accepted whole, once.
   json accepted;

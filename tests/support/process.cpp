@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -51,6 +52,7 @@ BackgroundNovafeed::BackgroundNovafeed(const std::vector<std::string>& args,
     stderr_fd = open_output(stderr_path_);
   }
   const int stdout_fd = stdout_path_.empty() ? -1 : open_output(stdout_path_);
+  const pid_t parent = getpid();
   pid_ = fork();
   if (pid_ < 0) {
     close(stderr_fd);
@@ -58,6 +60,13 @@ BackgroundNovafeed::BackgroundNovafeed(const std::vector<std::string>& args,
     throw std::runtime_error("fork failed");
   }
   if (pid_ == 0) {
+    // Dies with the test binary: a test that crashes (its destructors never run) must not
+    // leave a serve or ingest behind, consuming with the next run's groups and healing
+    // slots under its tests (seen in CI: an orphaned serve --with-ingest from an aborted
+    // run made the next run's doctor test fail). (The signal follows the forking thread:
+    // these objects are made on the test's main thread.)
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);
     dup2(stderr_fd, STDERR_FILENO);
     const int devnull = open("/dev/null", O_RDWR);
     if (devnull >= 0) dup2(devnull, STDIN_FILENO);
