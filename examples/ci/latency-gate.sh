@@ -14,7 +14,7 @@ REPORT=${REPORT:-$root/latency-report.json}
 LISTEN=${NOVAFEED_LISTEN:-127.0.0.1:8080}
 novafeed=${NOVAFEED_BIN:-$root/build/novafeed}
 
-"$root/scripts/stack" up
+"$root/scripts/stack" up >&2
 # The main job (README): builds, applies schemas and the connector, seeds demo data once,
 # then serves with ingest and jobs. Its log is kept beside the report.
 NOVAFEED_LISTEN=$LISTEN "$root/scripts/run" >"$REPORT.run.log" 2>&1 &
@@ -35,6 +35,6 @@ done
 rc=0
 "$novafeed" --json latency --samples "$SAMPLES" --gate "$GATE" --api "http://$LISTEN" >"$REPORT" || rc=$?
 # The human summary in the CI log, from the same run.
-jq -r '.paths[] | "\(.path): p50 \(.end_to_end.p50_ms) ms, p95 \(.end_to_end.p95_ms) ms, p99 \(.end_to_end.p99_ms) ms, failed \(.failed)"' "$REPORT" || true
+jq -r '.paths[] | "\(.path): p50 \(.end_to_end.p50_ms | floor) ms, p95 \(.end_to_end.p95_ms | floor) ms, p99 \(.end_to_end.p99_ms | floor) ms, failed \(.failed)"' "$REPORT" || true
 jq -r '.failures[]' "$REPORT" >&2 || true
 exit "$rc"
