@@ -55,6 +55,9 @@ const std::vector<OptionSpec>& option_specs() {
       {"ingest.idle_flush_ms", "100",
        "flush early once no message has arrived for this long (caught up: a lone event need not wait batch_ms), "
        "at most once per half of ingest.batch_ms; 0: never early"},
+      {"ingest.reinvalidate_ms", "3000",
+       "unlink invalidated feeds a second time this much later: a miss that began before the first pass may "
+       "have cached a page without the change (keep it above clickhouse.timeout_ms); 0: no second pass"},
       {"ingest.cdc_dlq_topic", "cdc.dlq", "dead-letter topic for undecodable CDC messages"},
       {"ingest.events_dlq_topic", "events.dlq", "dead-letter topic for undecodable events"},
 

@@ -45,4 +45,18 @@ size_t FeedInvalidator::invalidate(const std::set<uint64_t>& users) {
   return sent;
 }
 
+void ReinvalidationQueue::push(Clock::time_point now, const std::set<uint64_t>& users) {
+  if (delay_.count() <= 0 || users.empty()) return;
+  pending_.emplace_back(now + delay_, users);
+}
+
+std::set<uint64_t> ReinvalidationQueue::take_due(Clock::time_point now, bool everything) {
+  std::set<uint64_t> due;
+  while (!pending_.empty() && (everything || pending_.front().first <= now)) {
+    due.merge(pending_.front().second);
+    pending_.pop_front();
+  }
+  return due;
+}
+
 }  // namespace nf::ingest

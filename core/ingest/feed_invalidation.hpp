@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <set>
@@ -33,6 +34,29 @@ class FeedInvalidator {
   // After a failure, no new connection is tried before this, so a Redis outage does not
   // cost every flush a connect timeout.
   std::chrono::steady_clock::time_point retry_after_{};
+};
+
+// The second pass of every invalidation. A cache miss that began before the UNLINK ranks
+// from ClickHouse as it was (without the new post) and may SET its page just after the
+// UNLINK: a stale page for the whole TTL (120 s). Seen by `novafeed latency`: a follower
+// polling while the post arrived kept a page without it for 30 s. Unlinking the same keys
+// again once any such miss must have ended (its ClickHouse queries time out at
+// clickhouse.timeout_ms) bounds that staleness to the delay. Pure: the ingest loop
+// pushes each flush's users and takes the due ones.
+class ReinvalidationQueue {
+ public:
+  using Clock = std::chrono::steady_clock;
+  explicit ReinvalidationQueue(std::chrono::milliseconds delay) : delay_(delay) {}
+
+  // Nothing is queued when the delay is 0 (off) or `users` is empty.
+  void push(Clock::time_point now, const std::set<uint64_t>& users);
+  // Every user whose second pass is due at `now` (all of them with `everything`, at stop).
+  std::set<uint64_t> take_due(Clock::time_point now, bool everything = false);
+  bool empty() const { return pending_.empty(); }
+
+ private:
+  std::chrono::milliseconds delay_;
+  std::deque<std::pair<Clock::time_point, std::set<uint64_t>>> pending_;  // due times ascending
 };
 
 }  // namespace nf::ingest

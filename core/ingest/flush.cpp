@@ -119,6 +119,13 @@ void IngestLoop::invalidate_feeds() {
   }
   const size_t sent = feeds_.invalidate(users);
   if (sent) metrics_.update([sent](MetricsSnapshot& m) { m.feeds_invalidated += sent; });
+  second_pass_.push(ReinvalidationQueue::Clock::now(), users);
+}
+
+void IngestLoop::invalidate_again(bool everything) {
+  if (second_pass_.empty()) return;
+  const auto due = second_pass_.take_due(ReinvalidationQueue::Clock::now(), everything);
+  if (!due.empty()) feeds_.invalidate(due);
 }
 
 // Synchronous. A failure (e.g. the group is rebalancing) loses nothing: ingest_offsets

@@ -106,7 +106,8 @@ IngestLoop::IngestLoop(const config::Config& config, const IngestRequest& reques
       clickhouse_(insert_settings(config)),
       dead_letters_(kafka::settings_from(config), group_),
       postgres_(pg::settings_from(config)),
-      feeds_(redis::settings_from(config)) {
+      feeds_(redis::settings_from(config)),
+      second_pass_(std::chrono::milliseconds(std::max<int64_t>(0, config.get_int("ingest.reinvalidate_ms")))) {
   if (group_.empty()) fail_usage("ingest.group is empty: name the consumer group");
   const auto kafka_settings = kafka::settings_from(config);
   check_prerequisites(clickhouse_, kafka_settings, routes_);
@@ -182,6 +183,7 @@ IngestSummary IngestLoop::run(const std::atomic<bool>& stop) {
         if (!paused_) set_paused(true);
       }
     }
+    invalidate_again(false);
     if (Clock::now() >= next_log) {
       log_metrics();
       next_log = Clock::now() + request_.metrics_interval;
@@ -194,6 +196,7 @@ IngestSummary IngestLoop::run(const std::atomic<bool>& stop) {
     spdlog::warn("ingest: {} messages not committed; Kafka redelivers them to the next consumer", summary.uncommitted);
     batch_.clear();
   }
+  invalidate_again(true);
   close();
   log_metrics();
   summary.metrics = metrics_.snapshot();

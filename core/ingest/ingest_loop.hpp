@@ -65,6 +65,8 @@ class IngestLoop {
   void count_events();
   void deliver_dead_letters();
   void invalidate_feeds();
+  // The due second passes of earlier invalidations (ReinvalidationQueue); all at stop.
+  void invalidate_again(bool everything);
   void commit(const std::map<TopicPartition, int64_t>& next_offsets);
 
   const IngestRequest request_;
@@ -79,6 +81,7 @@ class IngestLoop {
   DeadLetterProducer dead_letters_;
   PostgresLookups postgres_;
   FeedInvalidator feeds_;
+  ReinvalidationQueue second_pass_;
 
   struct QueueDestroy {
     void operator()(rd_kafka_queue_t* queue) const { rd_kafka_queue_destroy(queue); }

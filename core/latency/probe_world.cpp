@@ -23,6 +23,10 @@ void ensure_probe_users(pqxx::connection& postgres) {
                "another user? Free it, then run latency again");
   tx.exec_params("INSERT INTO follows (follower_id, followee_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", kProbeReader,
                  kProbeAuthor);
+  // Touched every run, so CDC carries the follow again: a ClickHouse that missed it (rebuilt,
+  // or fed by a consumer group that had moved past it) gets it back before the probes need it.
+  tx.exec_params("UPDATE follows SET updated_at = now() WHERE follower_id = $1 AND followee_id = $2", kProbeReader,
+                 kProbeAuthor);
   tx.exec_params("UPDATE posts SET deleted_at = now(), updated_at = now() WHERE author_id = $1 AND deleted_at IS NULL "
                  "AND created_at < now() - interval '1 hour'",
                  kProbeAuthor);

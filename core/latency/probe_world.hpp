@@ -20,7 +20,8 @@ inline constexpr uint64_t kProbeAuthor = ranking::kProbeIdFloor + 2;
 // A post id no other probe takes: above the floor, from the clock, this process and `n`.
 uint64_t probe_post_id(int64_t now_ms, int pid, int n);
 
-// Creates the reader, the author and the follow when missing (ON CONFLICT DO NOTHING), and
+// Creates the reader, the author and the follow when missing (ON CONFLICT DO NOTHING),
+// touches the follow (so CDC carries it again to a ClickHouse that lacks it), and
 // soft-deletes probe posts an earlier run left behind (older than an hour: a run killed
 // before its cleanup). Throws nf::Error(check_failed) when a probe id is taken by
 // something else.

@@ -180,7 +180,8 @@ TEST_CASE("latency: a live, liked probe post reaches no real user (trending, hot
   nf::latency::insert_probe_post(*postgres, other);
   const auto ch = nf::test::stack_clickhouse();
   REQUIRE(eventually(60s, [&] {
-    return nf::latency::post_in_clickhouse(ch, liked) && nf::latency::post_in_clickhouse(ch, other) &&
+    return nf::latency::follow_in_clickhouse(ch) && nf::latency::post_in_clickhouse(ch, liked) &&
+           nf::latency::post_in_clickhouse(ch, other) &&
            nf::ch::as_u64(ch.query("SELECT count() AS n FROM follows FINAL WHERE _deleted = 0 AND follower_id = " +
                                    std::to_string(x))
                               .at(0)["n"]) == 1;
