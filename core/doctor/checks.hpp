@@ -39,7 +39,7 @@ std::vector<CheckResult> check_serve_cache(const config::Config& config);
 
 // --- judging, from what was fetched ---
 
-// The topics doctor expects: cdc.topic_format for each of cdc.tables, then kafka.events_topic.
+// The topics doctor expects: kafka::cdc_topic of each of cdc.tables, then kafka.events_topic.
 std::vector<std::string> required_topics(const config::Config& config);
 
 CheckResult judge_topics(const kafka::ClusterMetadata& metadata, const std::vector<std::string>& required);

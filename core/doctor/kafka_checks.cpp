@@ -4,18 +4,14 @@
 #include "core/doctor/checks.hpp"
 #include "core/kafka/group_lag.hpp"
 #include "core/kafka/recent.hpp"
+#include "core/kafka/topics.hpp"
 #include "core/time/clock.hpp"
 
 namespace nf::doctor {
 
 std::vector<std::string> required_topics(const config::Config& config) {
   std::vector<std::string> topics;
-  const std::string format = config.get("cdc.topic_format");
-  for (const auto& table : config.get_list("cdc.tables")) {
-    std::string topic = format;
-    if (const auto at = topic.find("{table}"); at != std::string::npos) topic.replace(at, 7, table);
-    topics.push_back(topic);
-  }
+  for (const auto& table : config.get_list("cdc.tables")) topics.push_back(kafka::cdc_topic(config, table));
   topics.push_back(config.get("kafka.events_topic"));
   return topics;
 }

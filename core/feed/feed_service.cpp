@@ -228,8 +228,11 @@ std::shared_ptr<const FeedService::MissOutcome> FeedService::rank_miss(uint64_t 
 }
 
 size_t FeedService::warm(uint64_t user_id, int64_t now_ms, const EngagementTable* known) {
-  const auto fetched = sources_.candidates(user_id, now_ms, known);
-  const CachedFeed value{now_ms, feed_items(ranking::rank_feed(params_, fetched.input))};
+  return rank_and_cache(user_id, sources_.candidates(user_id, now_ms, known).input, now_ms);
+}
+
+size_t FeedService::rank_and_cache(uint64_t user_id, const ranking::RankInput& input, int64_t now_ms) {
+  const CachedFeed value{now_ms, feed_items(ranking::rank_feed(params_, input))};
   if (!sources_.write_cache(user_id, value))
     fail_unreachable("Redis at " + redis::describe(redis_->settings().endpoint) + " did not take the feed of user " +
                      std::to_string(user_id) + ": " + redis_->last_error());
@@ -249,11 +252,7 @@ std::unordered_map<uint64_t, size_t> FeedService::warm_batch(const std::vector<u
     if (found == fetched.end())
       fail_check("feed: the batch read returned no candidates for user " + std::to_string(user_id) +
                  " (a bug: every user of a batch gets an input)");
-    const CachedFeed value{now_ms, feed_items(ranking::rank_feed(params_, found->second.input))};
-    if (!sources_.write_cache(user_id, value))
-      fail_unreachable("Redis at " + redis::describe(redis_->settings().endpoint) + " did not take the feed of user " +
-                       std::to_string(user_id) + ": " + redis_->last_error());
-    items[user_id] = value.items.size();
+    items[user_id] = rank_and_cache(user_id, found->second.input, now_ms);
   }
   return items;
 }

@@ -101,6 +101,10 @@ class FeedService {
   discover::SuggestionSource& suggestions() { return suggestions_; }
 
  private:
+  // Ranks `input` and caches the page (warm, warm_batch); the items cached. Throws
+  // nf::Error(unreachable) when Redis does not take it.
+  size_t rank_and_cache(uint64_t user_id, const ranking::RankInput& input, int64_t now_ms);
+
   // The ranked feed, through the breaker; nullopt (with the reason) when ClickHouse
   // cannot answer now.
   struct Ranked {

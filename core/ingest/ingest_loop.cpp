@@ -12,6 +12,7 @@
 #include "core/ingest/event_decode.hpp"
 #include "core/ingest/offset_store.hpp"
 #include "core/kafka/metadata.hpp"
+#include "core/kafka/topics.hpp"
 
 namespace nf::ingest {
 namespace {
@@ -67,15 +68,10 @@ std::map<std::string, Route> routes_for(const config::Config& config, const std:
     fail_usage("ingest: '" + streams + "' is not one of cdc, events, all");
   std::map<std::string, Route> routes;
   if (streams != "events") {
-    const std::string format = config.get("cdc.topic_format");
-    const auto at = format.find("{table}");
-    if (at == std::string::npos) fail_usage("cdc.topic_format: '" + format + "' has no {table}");
     for (const auto& name : config.get_list("cdc.tables")) {
       const CdcTable* table = find_cdc_table(name);
       if (!table) fail_usage("cdc.tables: novafeed has no ClickHouse table for '" + name + "'");
-      std::string topic = format;
-      topic.replace(at, 7, name);
-      routes[topic] = {table, config.get("ingest.cdc_dlq_topic")};
+      routes[kafka::cdc_topic(config, name)] = {table, config.get("ingest.cdc_dlq_topic")};
     }
   }
   if (streams != "cdc") routes[config.get("kafka.events_topic")] = {nullptr, config.get("ingest.events_dlq_topic")};

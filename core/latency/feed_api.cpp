@@ -34,6 +34,23 @@ void FeedApi::check_reachable() const {
                      ": is that a novafeed serve? (--api)");
 }
 
+namespace {
+
+// Performs `request`; its JSON answer when the status is `expected`, else what went wrong,
+// naming the method and URL (the answer's first 200 bytes kept).
+tl::expected<nlohmann::json, std::string> answer_of(const net::HttpRequest& request, long expected) {
+  const std::string what = request.method + " " + request.url;
+  const auto response = net::perform(request);
+  if (!response) return tl::unexpected(what + " failed: " + response.error());
+  if (response->status != expected)
+    return tl::unexpected(what + " answered " + std::to_string(response->status) + ": " + response->body.substr(0, 200));
+  auto body = nlohmann::json::parse(response->body, nullptr, false);
+  if (!body.is_object()) return tl::unexpected(what + ": not a JSON object: " + response->body.substr(0, 200));
+  return body;
+}
+
+}  // namespace
+
 tl::expected<void, std::string> FeedApi::post_like(const std::string& event_id, uint64_t post_id,
                                                    int64_t ts_ms) const {
   net::HttpRequest request;
@@ -42,14 +59,10 @@ tl::expected<void, std::string> FeedApi::post_like(const std::string& event_id, 
   request.headers = {{"Authorization", "Bearer " + token_}, {"Content-Type", "application/json"}};
   request.body = nlohmann::json::array({{{"event_id", event_id}, {"post_id", post_id}, {"action", "like"}, {"ts", ts_ms}}})
                      .dump();
-  const auto response = net::perform(request);
-  if (!response) return tl::unexpected("POST " + request.url + " failed: " + response.error());
-  if (response->status != 202)
-    return tl::unexpected("POST " + request.url + " answered " + std::to_string(response->status) + ": " +
-                          response->body.substr(0, 200));
-  const auto body = nlohmann::json::parse(response->body, nullptr, false);
-  if (!body.is_object() || body.value("accepted", 0) + body.value("duplicates", 0) != 1)
-    return tl::unexpected("POST " + request.url + " did not take the like: " + response->body.substr(0, 200));
+  const auto body = answer_of(request, 202);
+  if (!body) return tl::unexpected(body.error());
+  if (body->value("accepted", 0) + body->value("duplicates", 0) != 1)
+    return tl::unexpected("POST " + request.url + " did not take the like: " + body->dump());
   return {};
 }
 
@@ -57,20 +70,16 @@ tl::expected<FeedAnswer, std::string> FeedApi::feed() const {
   net::HttpRequest request;
   request.url = base_url_ + "/api/v1/feed?limit=50";
   request.headers = {{"Authorization", "Bearer " + token_}};
-  const auto response = net::perform(request);
-  if (!response) return tl::unexpected("GET " + request.url + " failed: " + response.error());
-  if (response->status != 200)
-    return tl::unexpected("GET " + request.url + " answered " + std::to_string(response->status) + ": " +
-                          response->body.substr(0, 200));
-  const auto body = nlohmann::json::parse(response->body, nullptr, false);
+  const auto body = answer_of(request, 200);
+  if (!body) return tl::unexpected(body.error());
   try {
     FeedAnswer answer;
-    answer.algo = body.at("algo").get<std::string>();
-    answer.cached = body.at("cached").get<bool>();
-    for (const auto& item : body.at("items")) answer.post_ids.push_back(item.at("post_id").get<uint64_t>());
+    answer.algo = body->at("algo").get<std::string>();
+    answer.cached = body->at("cached").get<bool>();
+    for (const auto& item : body->at("items")) answer.post_ids.push_back(item.at("post_id").get<uint64_t>());
     return answer;
   } catch (const std::exception& e) {
-    return tl::unexpected("GET " + request.url + ": unexpected answer (" + e.what() + "): " + response->body.substr(0, 200));
+    return tl::unexpected("GET " + request.url + ": unexpected answer (" + e.what() + ")");
   }
 }
 

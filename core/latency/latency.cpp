@@ -15,6 +15,7 @@
 #include "core/clickhouse/client.hpp"
 #include "core/http/listen_address.hpp"
 #include "core/kafka/settings.hpp"
+#include "core/kafka/topics.hpp"
 #include "core/latency/feed_api.hpp"
 #include "core/latency/kafka_watch.hpp"
 #include "core/latency/probe_world.hpp"
@@ -48,7 +49,6 @@ std::optional<Clock::time_point> poll_until(Clock::time_point deadline, std::str
 }
 
 struct Context {
-  const config::Config& config;
   const LatencyRequest& request;
   pqxx::connection& postgres;
   const ch::Client& clickhouse;
@@ -169,12 +169,6 @@ Probe events_probe(const Context& c, const std::string& event_id, uint64_t post_
   return probe;
 }
 
-std::string topic_for_table(const config::Config& config, const std::string& table) {
-  std::string topic = config.get("cdc.topic_format");
-  if (const auto at = topic.find("{table}"); at != std::string::npos) topic.replace(at, 7, table);
-  return topic;
-}
-
 void say_progress(const LatencyRequest& request, Path path, int n, const Probe& probe) {
   if (!request.progress) return;
   const std::string what = probe.complete(path) ? fmt::format("{:.0f} ms", probe.reached_ms.back())
@@ -211,7 +205,7 @@ Report run_latency(const config::Config& config, const LatencyRequest& request) 
   const ch::Client clickhouse(ch::settings_from(config));
   clickhouse.server_version();
   const std::string events_topic = config.get("kafka.events_topic");
-  const std::string posts_topic = topic_for_table(config, "posts");
+  const std::string posts_topic = kafka::cdc_topic(config, "posts");
   const std::string run_id = fmt::format("latency-{}-{}-", time::now_ms(), ::getpid());
   KafkaWatch watch(kafka::settings_from(config), events_topic, posts_topic, run_id);
 
@@ -225,7 +219,7 @@ Report run_latency(const config::Config& config, const LatencyRequest& request) 
                  "cdc probes will show where CDC stops",
                  request.timeout.count(), last_error.empty() ? "" : " (" + last_error + ")");
 
-  const Context context{config, request, *postgres, clickhouse, watch, api, posts_topic, events_topic};
+  const Context context{request, *postgres, clickhouse, watch, api, posts_topic, events_topic};
   const bool want_cdc = request.path != "events", want_events = request.path != "cdc";
   PathRun cdc_run{Path::cdc, {}, 0, ""}, events_run{Path::events, {}, 0, ""};
   std::vector<uint64_t> posts;
