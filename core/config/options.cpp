@@ -82,6 +82,9 @@ const std::vector<OptionSpec>& option_specs() {
       {"feed.breaker_failures", "3", "consecutive ClickHouse failures that open the circuit breaker"},
       {"feed.breaker_open_ms", "5000", "how long the breaker stays open before one probe query"},
       {"feed.trending_memo_ms", "30000", "how long serve reuses a live-computed trending list"},
+      {"feed.ranked_percent", "100",
+       "share of users (0..100, fixed by a hash of the user id) served the ranked feed; the rest get the PostgreSQL "
+       "timeline (canary: docs/canary.md; serve re-reads it on SIGHUP)"},
 
       {"events.max_batch", "100", "most events in one POST /api/v1/events"},
       {"events.dedup_window_s", "3600", "an event_id seen again within this counts once"},

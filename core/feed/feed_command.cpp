@@ -1,8 +1,11 @@
 #include "core/feed/feed_command.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "core/error/error.hpp"
+#include "core/feed/canary.hpp"
+#include "core/feed/compare.hpp"
 #include "core/feed/feed_service.hpp"
 #include "core/redis/pool.hpp"
 #include "core/time/rfc3339.hpp"
@@ -15,6 +18,8 @@ std::string render_page_text(const FeedPage& page, int64_t now_ms) {
   if (page.algo == "ranked") {
     out += page.cached ? "ranked, from the cache (computed " + time::format_rfc3339(page.computed_at_ms, false) + ")"
                        : "ranked, computed now";
+  } else if (!page.fallback) {
+    out += "TIMELINE from PostgreSQL (not ranked): the user is off the canary's ranked side (feed.ranked_percent)";
   } else {
     out += "TIMELINE from PostgreSQL (not ranked): ClickHouse is unavailable or the circuit breaker is open; "
            "--explain says why";
@@ -37,21 +42,50 @@ std::string render_page_text(const FeedPage& page, int64_t now_ms) {
   return out;
 }
 
+namespace {
+
+FeedOutput run_compare_command(const config::Config& config, const FeedRequest& request, int64_t now_ms) {
+  if (request.explain) fail_usage("--compare and --explain do not go together: run them one after the other");
+  if (request.compare.empty())
+    fail_usage("--sample N needs --compare KEY=VALUE: it summarises how that change moves N users' feeds");
+  if (request.sample < 0) fail_usage("--sample must be from 1 to 10000, got " + std::to_string(request.sample));
+  if (request.user_id < 0) fail_usage("--user must be a positive user id, got " + std::to_string(request.user_id));
+  CompareRequest compare;
+  compare.assignments = request.compare;
+  compare.user_id = static_cast<uint64_t>(request.user_id);
+  compare.sample = static_cast<size_t>(request.sample);
+  compare.depth = static_cast<size_t>(std::max<int64_t>(0, request.limit));
+  const auto comparison = run_compare(config, compare, now_ms);
+  return {render_compare_text(comparison), to_json(comparison).dump(2)};
+}
+
+}  // namespace
+
 FeedOutput run_feed_command(const config::Config& config, const FeedRequest& request, int64_t now_ms) {
-  if (request.user_id <= 0) fail_usage("--user must be a positive user id, got " + std::to_string(request.user_id));
+  if (!request.compare.empty() || request.sample != 0) return run_compare_command(config, request, now_ms);
+  if (request.user_id <= 0)
+    fail_usage(request.user_id == 0 ? "--user ID is required (or --sample N with --compare)"
+                                    : "--user must be a positive user id, got " + std::to_string(request.user_id));
   if (request.limit < 1 || request.limit > 50)
     fail_usage("--limit must be between 1 and 50, got " + std::to_string(request.limit));
   const auto user_id = static_cast<uint64_t>(request.user_id);
+  const auto side = canary_side(config, user_id);
 
   redis::Pool redis(redis::settings_from(config));
   FeedService service(config, redis);
   if (request.explain) {
     const auto explanation = service.explain(user_id, now_ms);
-    return {render_explain_text(explanation), to_json(explanation).dump(2)};
+    auto json = to_json(explanation);
+    json["canary"] = to_json(side);
+    return {describe(side) + (side.ranked ? "" : " (--explain shows the ranking they would get)") + "\n" +
+                render_explain_text(explanation),
+            json.dump(2)};
   }
   const auto page = service.feed(user_id, static_cast<size_t>(request.limit), std::nullopt, now_ms,
                                  request.no_cache ? CacheUse::bypass : CacheUse::use);
-  return {render_page_text(page, now_ms), to_json(page).dump(2)};
+  auto json = to_json(page);
+  json["canary"] = to_json(side);
+  return {describe(side) + "\n" + render_page_text(page, now_ms), json.dump(2)};
 }
 
 }  // namespace nf::feed

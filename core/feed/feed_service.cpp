@@ -100,6 +100,7 @@ FeedService::FeedService(const config::Config& config, redis::Pool& redis, Sourc
       trending_(clickhouse_, redis, params_, std::chrono::milliseconds(config.get_int("feed.trending_memo_ms"))),
       suggestions_(clickhouse_, redis, params_),
       cache_ttl_s_(config.get_int("feed.cache_ttl_s")),
+      canary_(ranked_percent_from(config)),
       sources_(std::move(sources)),
       local_(static_cast<size_t>(std::max<int64_t>(0, config.get_int("feed.local_cache_users")))) {}
 
@@ -123,7 +124,7 @@ std::shared_ptr<const LocalFeedCache::Entry> FeedService::in_process(uint64_t us
 
 std::optional<std::string> FeedService::page_in_process(uint64_t user_id, size_t limit,
                                                         const std::optional<std::string>& cursor, int64_t now_ms) {
-  if (!limit_ok(limit)) return std::nullopt;
+  if (!limit_ok(limit) || !canary_.ranked(user_id)) return std::nullopt;
   const auto entry = in_process(user_id, now_ms);
   if (!entry) return std::nullopt;
   const auto render = [user_id](const CachedFeed& feed, size_t limit, const std::optional<Cursor>& after) {
@@ -144,6 +145,17 @@ FeedPage FeedService::feed(uint64_t user_id, size_t limit, const std::optional<s
   check_limit(limit);
   std::optional<Cursor> after;
   if (cursor) after = decode_cursor(*cursor);
+
+  // The canary (feed.ranked_percent), before the cache: a user off its ranked side gets
+  // the timeline, never a cached ranked page. Not a fallback; PostgreSQL down → ranked.
+  if (!canary_.ranked(user_id)) {
+    try {
+      return page_of(user_id, "timeline", now_ms, sources_.timeline(user_id, params_.feed_size), limit, after);
+    } catch (const Error& e) {
+      spdlog::warn("feed: user {} is on the timeline side of the canary but PostgreSQL failed, serving the ranked "
+                   "feed: {}", user_id, e.what());
+    }
+  }
 
   // Cache hit: the copy in memory, else one GET, parse (memoised), slice; what Redis
   // answered is kept in memory when the watch can vouch for it.

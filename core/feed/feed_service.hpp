@@ -19,6 +19,7 @@
 #include "core/config/config.hpp"
 #include "core/discover/suggestions.hpp"
 #include "core/discover/trending.hpp"
+#include "core/feed/canary.hpp"
 #include "core/feed/circuit_breaker.hpp"
 #include "core/feed/cursor.hpp"
 #include "core/feed/explanation.hpp"
@@ -97,6 +98,9 @@ class FeedService {
                                                   const EngagementTable* known = nullptr);
 
   BreakerStatus clickhouse_breaker() const { return breaker_.status(); }
+  // feed.ranked_percent in force: users off its ranked side get the timeline (not a
+  // fallback); serve changes it on SIGHUP.
+  Canary& canary() { return canary_; }
   discover::TrendingSource& trending() { return trending_; }
   discover::SuggestionSource& suggestions() { return suggestions_; }
 
@@ -142,6 +146,7 @@ class FeedService {
   discover::TrendingSource trending_;
   discover::SuggestionSource suggestions_;
   int64_t cache_ttl_s_;
+  Canary canary_;
   ParsedFeedMemo memo_;
   Sources sources_;
   LocalFeedCache local_;

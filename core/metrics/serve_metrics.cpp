@@ -58,6 +58,10 @@ ServeMetrics::ServeMetrics(std::vector<std::string> routes, NowMs now_ms)
                         .with({})),
       redis_up_(registry_.gauge("novafeed_redis_up", "1 when Redis answers").with({})),
       kafka_up_(registry_.gauge("novafeed_kafka_up", "1 when the events producer reaches Kafka").with({})),
+      ranked_percent_(registry_
+                          .gauge("novafeed_feed_ranked_percent",
+                                 "feed.ranked_percent in force: the share of users served the ranked feed")
+                          .with({})),
       today_(request_duration_bounds()) {
   routes.emplace_back(kOtherRoute);
   for (const auto& route : routes) route_durations_.emplace(route, &durations_.with({route}));
@@ -100,6 +104,7 @@ void ServeMetrics::record_events_unavailable() { events_unavailable_.add(); }
 void ServeMetrics::set_breaker_open(bool open) { breaker_open_.set(open ? 1.0 : 0.0); }
 void ServeMetrics::set_redis_up(bool up) { redis_up_.set(up ? 1.0 : 0.0); }
 void ServeMetrics::set_kafka_up(bool up) { kafka_up_.set(up ? 1.0 : 0.0); }
+void ServeMetrics::set_ranked_percent(int percent) { ranked_percent_.set(percent); }
 
 void ServeMetrics::set_extra_text(std::function<std::string()> extra) {
   std::lock_guard lock(extra_mutex_);

@@ -49,6 +49,8 @@ class ServeMetrics {
   void set_breaker_open(bool open);
   void set_redis_up(bool up);
   void set_kafka_up(bool up);
+  // feed.ranked_percent in force (the canary: docs/canary.md).
+  void set_ranked_percent(int percent);
 
   // Text appended to /metrics (e.g. the in-process ingest's figures); it must be whole
   // Prometheus families ending in a newline.
@@ -73,6 +75,7 @@ class ServeMetrics {
   Gauge& breaker_open_;
   Gauge& redis_up_;
   Gauge& kafka_up_;
+  Gauge& ranked_percent_;
   // Made in the constructor and only read afterwards: lock-free lookups.
   std::unordered_map<std::string, Histogram*> route_durations_;
   DailyFigures today_;

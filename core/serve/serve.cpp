@@ -16,6 +16,7 @@
 #include "core/redis/pool.hpp"
 #include "core/serve/backend.hpp"
 #include "core/serve/background_ingest.hpp"
+#include "core/serve/config_reload.hpp"
 #include "core/serve/readiness.hpp"
 #include "core/serve/routes.hpp"
 #include "core/time/clock.hpp"
@@ -37,7 +38,8 @@ std::vector<DependencyState> live_states(feed::FeedService& feed, events::Intake
 
 void run_serve(const config::Config& config, const ServeRequest& request,
                const std::function<void(const Listening&)>& on_listening) {
-  // Before any thread starts, so every thread inherits the blocked SIGINT/SIGTERM.
+  // Before any thread starts, so every thread inherits the blocked SIGHUP, SIGINT, SIGTERM.
+  HangupSignal hangup;
   process::ShutdownSignals signals;
 
   // Configuration errors first, before anything is started.
@@ -53,6 +55,7 @@ void run_serve(const config::Config& config, const ServeRequest& request,
   feed.keep_hits_in_process();  // hits from memory, kept right by Redis's change messages
   events::Intake intake(config, redis);
   metrics::ServeMetrics metrics;
+  metrics.set_ranked_percent(feed.canary().percent());
   Readiness readiness(config, redis, [&] { return live_states(feed, intake); });
   Backend backend{secret, config.get_int("events.retry_after_s"), &redis, &feed, &intake, &metrics, &readiness};
 
@@ -82,8 +85,11 @@ void run_serve(const config::Config& config, const ServeRequest& request,
   listening.with_jobs = request.with_jobs;
   if (on_listening) on_listening(listening);
 
-  // Until SIGINT/SIGTERM: keep the gauges current.
+  // Until SIGINT/SIGTERM: keep the gauges current; SIGHUP re-reads the configuration.
+  auto in_force = config;
   while (!signals.requested()) {
+    if (hangup.received()) in_force = reload_config(in_force, request.reload_config, feed.canary());
+    metrics.set_ranked_percent(feed.canary().percent());
     metrics.set_breaker_open(feed.clickhouse_breaker().state == feed::BreakerState::open);
     metrics.set_redis_up(redis.healthy());
     metrics.set_kafka_up(intake.kafka_ready());

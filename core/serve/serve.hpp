@@ -16,6 +16,9 @@ struct ServeRequest {
   std::optional<std::string> listen;  // overrides serve.listen
   bool with_ingest = false;
   bool with_jobs = false;
+  // How SIGHUP re-reads the configuration (file, environment and flags, as at start);
+  // unset: SIGHUP changes nothing.
+  std::function<config::Config()> reload_config;
 };
 
 struct Listening {
@@ -25,7 +28,8 @@ struct Listening {
 };
 
 // Runs until SIGINT/SIGTERM, then stops accepting, answers every request in flight
-// (serve.shutdown_timeout_ms), flushes the event producer and the ingest. Calls
+// (serve.shutdown_timeout_ms), flushes the event producer and the ingest. SIGHUP re-reads
+// the configuration and applies a changed feed.ranked_percent (config_reload.hpp). Calls
 // `on_listening` once the socket is bound. Throws nf::Error: usage (no JWT secret, bad or
 // busy address), unreachable only for what serve cannot run without (nothing: every
 // dependency may be down at start; /readyz says which).
