@@ -41,6 +41,7 @@ NF_COMMAND(jobs);
 NF_COMMAND(serve);
 NF_COMMAND(latency);
 NF_COMMAND(doctor);
+NF_COMMAND(dlq);
 NF_COMMAND(seed);
 NF_COMMAND(feed);
 NF_COMMAND(token);

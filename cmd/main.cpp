@@ -26,6 +26,7 @@ void build_command_tree(CLI::App& app, GlobalOptions& global) {
   register_serve(app, global);
   register_latency(app, global);
   register_doctor(app, global);
+  register_dlq(app, global);
   register_seed(app, global);
   register_feed(app, global);
   register_token(app, global);
