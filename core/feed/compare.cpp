@@ -127,7 +127,8 @@ Side top(const ranking::Params& params, const ranking::RankInput& input, size_t 
 
 std::vector<uint64_t> active_users(const ch::Client& clickhouse, int64_t now_ms, size_t limit) {
   std::vector<uint64_t> users;
-  for (const auto& row : clickhouse.query(active_users_sql(now_ms, limit))) users.push_back(ch::as_u64(row.at("user_id")));
+  for (const auto& row : clickhouse.query(active_users_sql(now_ms, limit)))
+    users.push_back(ch::as_u64(row.at("user_id")));
   return users;
 }
 
@@ -250,10 +251,11 @@ Comparison run_compare(const config::Config& config, const CompareRequest& reque
 
   const auto users = request.user_id ? std::vector<uint64_t>{request.user_id}
                                      : active_users(clickhouse, now_ms, request.sample);
-  std::optional<FetchedCandidates> first;  // for the F2 note
+  std::optional<std::pair<bool, int64_t>> f2_read;  // from the cache?, computed at: for the F2 note
   for (size_t begin = 0; begin < users.size(); begin += kUsersPerBatch) {
+    const size_t end = std::min(users.size(), begin + kUsersPerBatch);
     const std::vector<uint64_t> batch(users.begin() + static_cast<std::ptrdiff_t>(begin),
-                                      users.begin() + static_cast<std::ptrdiff_t>(std::min(users.size(), begin + kUsersPerBatch)));
+                                      users.begin() + static_cast<std::ptrdiff_t>(end));
     auto before = fetch(trending_before, before_params, batch);
     auto after = refetch ? fetch(trending_after, after_params, batch) : before;
     for (const auto user_id : batch) {
@@ -265,7 +267,7 @@ Comparison run_compare(const config::Config& config, const CompareRequest& reque
       } else if (refetch) {
         same_trending(input_after, input_before);
       }
-      if (!first) first = before.at(user_id);
+      if (!f2_read) f2_read = {before.at(user_id).trending_from_cache, before.at(user_id).trending_computed_at_ms};
       UserComparison user;
       user.user_id = user_id;
       user.before = top(before_params, input_before, request.depth);
@@ -283,10 +285,10 @@ Comparison run_compare(const config::Config& config, const CompareRequest& reque
   if (trending_changed)
     out.trending = "F2 computed live now on each side under its own settings (a trend setting changed; serve reads "
                    "hot:posts, which the hot-posts job writes under its own settings)";
-  else if (first && first->trending_from_cache)
+  else if (f2_read && f2_read->first)
     out.trending = "F2 from Redis hot:posts:" + trending_window_label(before_params.trending_window_h) +
-                   " (computed " + time::format_rfc3339(first->trending_computed_at_ms, false) + "), the same list on both sides";
-  else if (first)
+                   " (computed " + time::format_rfc3339(f2_read->second, false) + "), the same list on both sides";
+  else if (f2_read)
     out.trending = "F2 computed live now (no hot-posts list in Redis), the same list on both sides";
   else
     out.trending = "no user to rank";

@@ -68,7 +68,8 @@ std::string user_text(const Comparison& c, const UserComparison& u) {
   }
   if (!u.changes.left.empty()) {
     out += "left the top " + std::to_string(c.depth) + ":";
-    for (const auto& l : u.changes.left) out += format(" %llu (was %zu)", static_cast<unsigned long long>(l.post_id), l.position);
+    for (const auto& l : u.changes.left)
+      out += format(" %llu (was %zu)", static_cast<unsigned long long>(l.post_id), l.position);
     out += "\n";
   }
   return out;
@@ -129,7 +130,9 @@ nlohmann::json mix_json(const SourceMix& mix) {
           {"items", mix.total()}};
 }
 
-nlohmann::json tau_json(const std::optional<double>& tau) { return tau ? nlohmann::json(*tau) : nlohmann::json(nullptr); }
+nlohmann::json tau_json(const std::optional<double>& tau) {
+  return tau ? nlohmann::json(*tau) : nlohmann::json(nullptr);
+}
 
 }  // namespace
 

@@ -51,8 +51,8 @@ World build_world(const nf::ch::Client& ch) {
            {w.fresh, w.author_a, 1}, {w.engaged, w.author_b, 5}, {old_a, w.author_a, 100}, {old_b, w.author_b, 100}})
     posts += std::string(posts.empty() ? "" : ", ") + "(" + std::to_string(id) + ", " + std::to_string(author) +
              ", 'compare test', toDateTime(" + ago(hours) + "), toDateTime(" + ago(hours) + "), NULL, 1, 0)";
-  ch.execute("INSERT INTO posts (id, author_id, caption, created_at, updated_at, deleted_at, _version, _deleted) VALUES " +
-             posts);
+  ch.execute("INSERT INTO posts (id, author_id, caption, created_at, updated_at, deleted_at, _version, _deleted) "
+             "VALUES " + posts);
   std::string follows;
   for (const auto followee : {w.author_a, w.author_b})
     follows += std::string(follows.empty() ? "" : ", ") + "(" + std::to_string(w.user) + ", " +
@@ -162,12 +162,17 @@ TEST_CASE("feed compare: the settings in force show no change, and a weight chan
   SECTION("weight_engagement 0.5: each side equals a separate feed run under its setting") {
     // The stack is shared: another test's events may change the trending list between
     // the three runs, so a mismatch is retried (twice) before it counts.
+    const std::vector<std::string> feed{"feed", "--user", user, "--limit", "50"};
+    const auto with = [&](std::vector<std::string> more) {
+      auto args = feed;
+      args.insert(args.end(), more.begin(), more.end());
+      return args;
+    };
     bool equal = false;
     for (int attempt = 1; attempt <= 3 && !equal; ++attempt) {
-      const auto compared = run_json({"feed", "--user", user, "--limit", "50", "--compare", "ranking.weight_engagement=0.5"});
-      const auto current = run_json({"feed", "--user", user, "--limit", "50", "--no-cache"});
-      const auto changed =
-          run_json({"feed", "--user", user, "--limit", "50", "--no-cache"}, {{"NOVAFEED_RANKING_WEIGHT_ENGAGEMENT", "0.5"}});
+      const auto compared = run_json(with({"--compare", "ranking.weight_engagement=0.5"}));
+      const auto current = run_json(with({"--no-cache"}));
+      const auto changed = run_json(with({"--no-cache"}), {{"NOVAFEED_RANKING_WEIGHT_ENGAGEMENT", "0.5"}});
       REQUIRE(current["algo"] == "ranked");
       REQUIRE(changed["algo"] == "ranked");
       equal = placed(compared["before"]) == placed(current["items"]) &&
@@ -178,9 +183,10 @@ TEST_CASE("feed compare: the settings in force show no change, and a weight chan
         continue;
       }
       // The same scores too (the runs are seconds apart: freshness moves by ~1e-5).
+      const auto score = [](const Json& item) { return item.at("score").get<double>(); };
       for (size_t i = 0; i < current["items"].size(); ++i) {
-        CHECK(compared["before"][i]["score"].get<double>() == Approx(current["items"][i]["score"].get<double>()).margin(1e-4));
-        CHECK(compared["after"][i]["score"].get<double>() == Approx(changed["items"][i]["score"].get<double>()).margin(1e-4));
+        CHECK(score(compared["before"][i]) == Approx(score(current["items"][i])).margin(1e-4));
+        CHECK(score(compared["after"][i]) == Approx(score(changed["items"][i])).margin(1e-4));
       }
       // The engaged post overtook the fresh one, and the comparison says so.
       INFO(compared.dump(1));
@@ -189,7 +195,7 @@ TEST_CASE("feed compare: the settings in force show no change, and a weight chan
       CHECK(position_of(compared["after"], world.engaged) < position_of(compared["after"], world.fresh));
       bool engaged_moved_up = false;
       for (const auto& moved : compared["changes"]["moved"])
-        engaged_moved_up = engaged_moved_up || (moved["post_id"] == world.engaged && moved["places_up"].get<long>() > 0);
+        engaged_moved_up |= moved["post_id"] == world.engaged && moved["places_up"].get<long>() > 0;
       CHECK(engaged_moved_up);
       CHECK(compared["overrides"][0] == Json({{"key", "ranking.weight_engagement"}, {"before", "0.40"},
                                               {"before_origin", "default"}, {"after", "0.5"}}));

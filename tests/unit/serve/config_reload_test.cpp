@@ -51,7 +51,8 @@ TEST_CASE("config reload: a bad percent keeps the old one, other keys need a res
   CHECK(canary.percent() == 10);
   CHECK(notes.size() == 3);
   for (const auto& note : notes) CHECK(note.warning);
-  CHECK_THAT(text, Catch::Contains("must be an integer from 0 to 100") && Catch::Contains("keeping feed.ranked_percent = 10"));
+  CHECK_THAT(text, Catch::Contains("must be an integer from 0 to 100") &&
+                       Catch::Contains("keeping feed.ranked_percent = 10"));
   CHECK_THAT(text, Catch::Contains("clickhouse.timeout_ms '2000' (from default) -> '500'") &&
                        Catch::Contains("next start"));
   CHECK_THAT(text, Catch::Contains("auth.jwt_secret <secret>"));
