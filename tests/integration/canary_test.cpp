@@ -2,8 +2,9 @@
 // feed.ranked_percent = 10 in its config file, 2,000 users each ask for their feed twice
 // and about 10 % (exactly those splitmix64 puts below 10) get algo=ranked, the same users
 // both times; the timeline side is not counted as a fallback. The file rewritten to 100
-// and a SIGHUP: the same process (same pid) serves everyone ranked; a bad value then is
-// refused and the old one kept. The users need no data: an unknown user still gets an
+// and a SIGHUP: the same process (same pid) serves everyone ranked; back to 10, the
+// timeline side gets the timeline although its ranked feeds are cached; a bad value then
+// is refused and the old one kept. The users need no data: an unknown user still gets an
 // algo. Requests go over keep-alive connections from a few threads.
 
 #include <signal.h>
@@ -198,7 +199,7 @@ TEST_CASE("canary: serve ranks the hashed 10 % of 2,000 users, the same ones twi
   REQUIRE(::kill(pid, SIGHUP) == 0);
   CHECK(nf::test::eventually(10s, [&] { return metric(server.metrics(), "novafeed_feed_ranked_percent") == 100.0; }));
   CHECK(server.process().running());
-  CHECK(server.process().pid() == pid);
+  CHECK(::kill(pid, 0) == 0);  // the process started above: no restart
   CHECK_THAT(server.process().stderr_text(),
              Catch::Contains("SIGHUP: feed.ranked_percent '10' (from file:" + config_path + ") -> '100'") &&
                  Catch::Contains("applied"));
@@ -207,14 +208,24 @@ TEST_CASE("canary: serve ranks the hashed 10 % of 2,000 users, the same ones twi
   if (!everyone.errors.empty()) FAIL_CHECK(everyone.errors.front());
   CHECK(everyone.ranked() == kUsers);
 
-  // A bad value on the next SIGHUP: refused, logged, 100 kept.
+  // Back to 10: everyone now has a ranked feed cached (in Redis and in serve's memory),
+  // yet the timeline side gets the timeline: the side is decided before the cache.
+  write_config(config_path, "10");
+  REQUIRE(::kill(pid, SIGHUP) == 0);
+  CHECK(nf::test::eventually(10s, [&] { return metric(server.metrics(), "novafeed_feed_ranked_percent") == 10.0; }));
+  const auto back = ask_everyone(server, tokens);
+  CHECK(back.errors.empty());
+  size_t back_wrong = 0;
+  for (size_t i = 0; i < kUsers; ++i)
+    back_wrong += back.algo[i] != (nf::feed::ranked_side(kFirstUser + i, 10) ? "ranked" : "timeline");
+  CHECK(back_wrong == 0);
+
+  // A bad value on the next SIGHUP: refused, logged, 10 kept.
   write_config(config_path, "150");
   REQUIRE(::kill(pid, SIGHUP) == 0);
-  CHECK(server.process().wait_for_stderr("keeping feed.ranked_percent = 100", 10s));
-  CHECK(metric(server.metrics(), "novafeed_feed_ranked_percent") == 100.0);
-  const auto still = server.get("/api/v1/feed?limit=5", tokens[1]);
-  REQUIRE(still);
-  CHECK(nlohmann::json::parse(still->body)["algo"] == "ranked");
+  CHECK(server.process().wait_for_stderr("keeping feed.ranked_percent = 10", 10s));
+  CHECK(metric(server.metrics(), "novafeed_feed_ranked_percent") == 10.0);
+  CHECK(server.process().running());
 
   CHECK(server.process().stop(SIGTERM, 20s) == 0);
 }
