@@ -163,6 +163,7 @@ std::vector<TopicScan> read_dead_letters(const kafka::Settings& settings, const 
     }
   }
   rd_kafka_assign(rk, nullptr);
+  rd_kafka_consumer_close(rk);  // no group joined: nothing to leave or commit
   return scans;
 }
 
