@@ -19,6 +19,7 @@ void register_ingest(CLI::App& app, GlobalOptions& global) {
       "  novafeed --log-level info ingest                 # both streams, until Ctrl-C\n"
       "  novafeed ingest events --set ingest.batch_rows=50000\n"
       "  novafeed --json ingest --idle-exit 10s           # catch up, then exit with a summary\n"
+      "  novafeed ingest --metrics-listen 127.0.0.1:9465  # Prometheus scrapes http://127.0.0.1:9465/metrics\n"
       "See docs/ingest.md.");
   auto request = std::make_shared<nf::ingest::IngestRequest>();
   with_choices(cmd->add_option("streams", request->streams, "which consumers to run (default all)"),
@@ -32,6 +33,11 @@ void register_ingest(CLI::App& app, GlobalOptions& global) {
          [request](const std::string& text) { request->idle_exit = nf::time::parse_duration(text, "--idle-exit"); },
          "stop once no message arrived for DURATION (e.g. 10s) and everything is committed")
       ->type_name("DURATION");
+  cmd->add_option_function<std::string>(
+         "--metrics-listen", [request](const std::string& address) { request->metrics_listen = address; },
+         "serve GET /metrics (Prometheus text: novafeed_ingest_*, novafeed_cdc_*, novafeed_dependency_*) on "
+         "HOST:PORT, e.g. 127.0.0.1:9465, while the ingest runs")
+      ->type_name("ADDR");
   cmd->callback([&global, request] {
     const auto summary = nf::ingest::run_ingest(global.load_config(), *request);
     print_result(global, nf::ingest::render_summary_text(summary), nf::ingest::summary_json(summary).dump(2));

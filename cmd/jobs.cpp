@@ -1,4 +1,5 @@
 #include <iostream>
+#include <optional>
 
 #include "cmd/global_options.hpp"
 #include "core/error/error.hpp"
@@ -8,6 +9,7 @@ namespace {
 struct JobsFlags {
   std::string job;
   bool once = false;
+  std::optional<std::string> metrics_listen;
 };
 }  // namespace
 
@@ -25,19 +27,28 @@ void register_jobs(CLI::App& app, GlobalOptions& global) {
   with_choices(run->add_option("job", flags->job, "the job to run, or all")->required(),
                {"hot-posts", "suggested-users", "feed-warmer", "retention", "all"});
   run->add_flag("--once", flags->once, "run each named job once now and exit, instead of the schedule");
+  run->add_option_function<std::string>(
+         "--metrics-listen", [flags](const std::string& address) { flags->metrics_listen = address; },
+         "with the schedule: serve GET /metrics (Prometheus text: novafeed_job_*, novafeed_dependency_*) on "
+         "HOST:PORT, e.g. 127.0.0.1:9466")
+      ->type_name("ADDR");
   run->footer(
       "Without --once the jobs run on their schedule until SIGINT/SIGTERM (intervals: `novafeed jobs list`);\n"
       "several instances may run it: each job still runs once per interval.\n"
       "With --once: nothing on stdout on success (--json: a report), one line per failed or skipped job on stderr.\n"
       "Exit status 4: every named job was skipped because another run held its lock (nothing was done).\n"
       "Examples: novafeed jobs run hot-posts --once      (cron, every minute)\n"
-      "          novafeed jobs run all                    (the whole schedule in the foreground)");
+      "          novafeed jobs run all                    (the whole schedule in the foreground)\n"
+      "          novafeed jobs run all --metrics-listen 127.0.0.1:9466   (Prometheus scrapes /metrics there)");
   run->callback([&global, flags] {
     const auto config = global.load_config();
     if (!flags->once) {
-      nf::jobs::run_schedule(config, flags->job);
+      nf::jobs::run_schedule(config, flags->job, flags->metrics_listen);
       return;
     }
+    if (flags->metrics_listen)
+      throw nf::Error(nf::ExitCode::usage, "--metrics-listen serves the schedule's figures; a --once run ends before "
+                                           "a scrape (cron: its exit status and job_runs say how it went)");
     const auto report = nf::jobs::run_once(config, flags->job);
     if (global.json) std::cout << nf::jobs::render_once_json(report).dump(2) << "\n";
     for (const auto& run : report.runs)

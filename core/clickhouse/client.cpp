@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "core/error/error.hpp"
+#include "core/metrics/dependency_metrics.hpp"
 #include "core/net/http_client.hpp"
 
 namespace nf::ch {
@@ -61,6 +62,7 @@ std::string Client::post(const std::string& query_in_url, const std::string& url
   request.headers.emplace_back("X-ClickHouse-User", settings_.user);
   if (!settings_.password.empty()) request.headers.emplace_back("X-ClickHouse-Key", settings_.password);
 
+  const metrics::DependencyTimer timed(metrics::Dependency::clickhouse);  // a throw below counts as an error
   auto response = net::perform(request);
   if (!response)
     fail_unreachable("ClickHouse at " + settings_.url + " is unreachable: " + response.error() +

@@ -9,6 +9,7 @@
 
 #include "core/clickhouse/client.hpp"
 #include "core/error/error.hpp"
+#include "core/metrics/dependency_metrics.hpp"
 #include "core/net/http_client.hpp"
 
 namespace nf::ch {
@@ -69,6 +70,7 @@ void Client::insert_stream(const std::string& insert_query, const BodyReader& re
   curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 300L);
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 
+  const metrics::DependencyTimer timed(metrics::Dependency::clickhouse);  // a throw below counts as an error
   const CURLcode code = curl_easy_perform(h);
   if (state.failure) std::rethrow_exception(state.failure);
   if (code != CURLE_OK)

@@ -44,6 +44,8 @@ const std::vector<OptionSpec>& option_specs() {
       {"cdc.heartbeat_table", "novafeed_heartbeat", "table the heartbeat action query writes"},
       {"cdc.watch_interval_ms", "15000",
        "how often ingest looks for a stalled replication slot or a FAILED connector task and heals it; 0: never"},
+      {"cdc.probe_interval_ms", "15000",
+       "how often ingest reads the replication slot and the connector's state for /metrics (novafeed_cdc_*); 0: never"},
       {"cdc.snapshot_mode", "initial", "Debezium snapshot.mode"},
       {"cdc.database_host", "", "PostgreSQL host as seen from the Connect worker (default: from postgres.url)"},
       {"cdc.database_port", "", "PostgreSQL port as seen from the Connect worker (default: from postgres.url)"},

@@ -81,6 +81,7 @@ IntakeResult Intake::submit(uint64_t user_id, std::string_view body, int64_t now
   result.accepted = produced.size();
   accepted_ += result.accepted;
   duplicates_ += result.duplicates;
+  result.accepted_events = std::move(produced);
   return result;
 }
 

@@ -35,6 +35,7 @@ namespace nf::events {
 struct IntakeResult {
   size_t accepted = 0, duplicates = 0;
   std::vector<Rejection> rejected;
+  std::vector<Event> accepted_events;  // what reached Kafka (not in the JSON answer)
 };
 
 // {"accepted":N,"duplicates":N,"rejected":[{"index":I,"error":"..."}]}

@@ -230,6 +230,24 @@ ParsedBatch parse_batch(std::string_view body, uint64_t user_id, const Limits& l
   return batch;
 }
 
+std::string_view rejection_reason(std::string_view error) {
+  static constexpr std::pair<std::string_view, std::string_view> kByField[] = {
+      {"event_id:", "invalid_event_id"}, {"post_id:", "invalid_post_id"},   {"action:", "invalid_action"},
+      {"ts:", "invalid_ts"},             {"dwell_ms:", "invalid_dwell_ms"}, {"user_id:", "user_mismatch"},
+  };
+  for (const auto& [field, reason] : kByField)
+    if (error.starts_with(field)) return reason;
+  return "invalid_event";
+}
+
+const std::vector<std::string_view>& rejection_reasons() {
+  static const std::vector<std::string_view> reasons = {
+      "invalid_event_id", "invalid_post_id", "invalid_action", "invalid_ts",      "invalid_dwell_ms",
+      "user_mismatch",    "invalid_event",   "invalid_json",   "invalid_body",    "empty_batch",
+      "too_many_events",  "invalid_events"};
+  return reasons;
+}
+
 std::string event_message(uint64_t user_id, const Event& event) {
   std::string out;
   out.reserve(96 + event.event_id.size());

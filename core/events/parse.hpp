@@ -59,6 +59,13 @@ struct ParsedBatch {
 
 ParsedBatch parse_batch(std::string_view body, uint64_t user_id, const Limits& limits, int64_t now_ms);
 
+// The kind of a per-event rejection, from its error's field: invalid_event_id,
+// invalid_post_id, invalid_action, invalid_ts, invalid_dwell_ms, user_mismatch, or
+// invalid_event (not an object). A bounded word for metrics; the error says the rest.
+std::string_view rejection_reason(std::string_view error);
+// Every word rejection_reason() returns, then the whole-request reasons above.
+const std::vector<std::string_view>& rejection_reasons();
+
 // The Kafka message value of docs/events.md, fields in its order, no author_id (ingest
 // resolves it from PostgreSQL).
 std::string event_message(uint64_t user_id, const Event& event);

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/error/error.hpp"
+#include "core/metrics/dependency_metrics.hpp"
 
 namespace nf::events {
 
@@ -87,10 +88,13 @@ SendResult Producer::send(const std::vector<Outgoing>& messages) {
   if (closed_) return {false, "the events producer is shut down"};
   {
     std::lock_guard lock(mutex_);
-    if (health_ == Health::down)
+    if (health_ == Health::down) {
+      metrics::record_dependency_error(metrics::Dependency::kafka);
       return {false, down_reason_ + " (Kafka has been failing; novafeed probes it every second)"};
+    }
   }
   if (messages.empty()) return {true, ""};
+  metrics::DependencyTimer timed(metrics::Dependency::kafka);  // until every report is in
 
   auto* waiter = new Waiter;
   waiter->producer = this;
@@ -131,6 +135,7 @@ SendResult Producer::send(const std::vector<Outgoing>& messages) {
     result.delivered = waiter->failed == 0;
     result.error = waiter->first_error;
   }
+  if (!result.delivered) timed.failed();
   waiter->release();
   return result;
 }

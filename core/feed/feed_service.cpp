@@ -123,20 +123,35 @@ std::shared_ptr<const LocalFeedCache::Entry> FeedService::in_process(uint64_t us
 }
 
 std::optional<std::string> FeedService::page_in_process(uint64_t user_id, size_t limit,
-                                                        const std::optional<std::string>& cursor, int64_t now_ms) {
+                                                        const std::optional<std::string>& cursor, int64_t now_ms,
+                                                        ServedSources* served) {
   if (!limit_ok(limit) || !canary_.ranked(user_id)) return std::nullopt;
   const auto entry = in_process(user_id, now_ms);
   if (!entry) return std::nullopt;
+  const auto& items = entry->feed().items;
   const auto render = [user_id](const CachedFeed& feed, size_t limit, const std::optional<Cursor>& after) {
     return to_json(hit_page(user_id, feed, limit, after)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   };
-  if (!cursor)
+  if (!cursor) {
+    if (served) *served = count_served(std::span(items).first(std::min(limit, items.size())));
     return *entry->first_page(limit, [&](const CachedFeed& feed, size_t n) { return render(feed, n, std::nullopt); });
+  }
   try {
-    return render(entry->feed(), limit, decode_cursor(*cursor));
+    const auto after = decode_cursor(*cursor);
+    auto body = render(entry->feed(), limit, after);
+    if (served) {
+      const auto range = page_range(items.size(), limit, after, entry->feed().computed_at_ms);
+      *served = count_served(std::span(items).subspan(range.begin, range.end - range.begin));
+    }
+    return body;
   } catch (const std::exception&) {
     return std::nullopt;  // a bad cursor: the full path answers it with its error
   }
+}
+
+std::optional<CachedFeed> FeedService::cached_feed(uint64_t user_id, int64_t now_ms) {
+  if (const auto entry = in_process(user_id, now_ms)) return entry->feed();
+  return sources_.read_cache(user_id);
 }
 
 FeedPage FeedService::feed(uint64_t user_id, size_t limit, const std::optional<std::string>& cursor, int64_t now_ms,

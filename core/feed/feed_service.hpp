@@ -27,6 +27,7 @@
 #include "core/feed/feed_page.hpp"
 #include "core/feed/local_feed_cache.hpp"
 #include "core/feed/parsed_feed_memo.hpp"
+#include "core/feed/served_sources.hpp"
 #include "core/pg/pool.hpp"
 #include "core/ranking/ranking.hpp"
 #include "core/redis/key_watch.hpp"
@@ -78,8 +79,13 @@ class FeedService {
   // The response body of a cache hit answered from memory alone (never blocks: no Redis,
   // no ClickHouse), or nullopt when this process does not hold the user's feed, the
   // watch is down, or the request is not plainly valid (the full path then answers it).
+  // `served` (optional) gets the page's items by source.
   std::optional<std::string> page_in_process(uint64_t user_id, size_t limit, const std::optional<std::string>& cursor,
-                                             int64_t now_ms);
+                                             int64_t now_ms, ServedSources* served = nullptr);
+
+  // The user's cached ranked list as a hit would read it (memory, else Redis), nullopt on
+  // a miss; never ranks, never throws. For attributing events to the feed's sources.
+  std::optional<CachedFeed> cached_feed(uint64_t user_id, int64_t now_ms);
 
   // Always computed fresh; never reads or writes the cache.
   Explanation explain(uint64_t user_id, int64_t now_ms);

@@ -14,8 +14,9 @@ void PendingBatch::note_message(const TopicPartition& tp, int64_t offset) {
   }
 }
 
-void PendingBatch::add_row(const std::string& table, const nlohmann::json& row) {
+void PendingBatch::add_row(const std::string& table, const nlohmann::json& row, std::optional<int64_t> source_ts_ms) {
   auto& rows = tables[table];
+  if (source_ts_ms) rows.source_ts_ms.push_back(*source_ts_ms);
   // Invalid UTF-8 (never from Debezium's JSON, but cheap to guard) becomes U+FFFD rather
   // than an exception halfway through a batch.
   rows.body += row.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

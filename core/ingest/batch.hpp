@@ -50,6 +50,7 @@ struct EventAwaitingAuthor {
 struct TableRows {
   std::string body;  // JSONEachRow: one object per line
   size_t rows = 0;
+  std::vector<int64_t> source_ts_ms;  // CDC rows: each change's commit time (for novafeed_cdc_event_age_seconds)
 };
 
 struct OffsetRange {
@@ -61,7 +62,8 @@ class PendingBatch {
  public:
   // Counts one consumed message of `topic`/`partition` at `offset`.
   void note_message(const TopicPartition& tp, int64_t offset);
-  void add_row(const std::string& table, const nlohmann::json& row);
+  // `source_ts_ms`: a CDC change's commit time in PostgreSQL, when the message has it.
+  void add_row(const std::string& table, const nlohmann::json& row, std::optional<int64_t> source_ts_ms = std::nullopt);
   // The event's row for `events`, and the event to count (not a view) for event_keys_in.
   void add_event(const Event& event, uint64_t author_id, uint32_t received_at);
 

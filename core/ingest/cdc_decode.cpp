@@ -129,6 +129,8 @@ tl::expected<std::optional<CdcChange>, std::string> decode_cdc_message(const Cdc
   CdcChange out;
   out.op = op[0];
   out.version = lsn->get<uint64_t>();
+  if (const auto ts = source->find("ts_ms"); ts != source->end() && ts->is_number_integer())
+    out.source_ts_ms = ts->get<int64_t>();
   static const Json null_json;
   const auto field = [&](const char* name) -> const Json& {
     const auto it = change.find(name);

@@ -29,6 +29,7 @@ struct CdcChange {
   uint64_t version = 0;  // source.lsn
   bool deleted = false;
   nlohmann::json row;    // every column of the table, plus _version and _deleted
+  std::optional<int64_t> source_ts_ms;  // source.ts_ms: the commit time in PostgreSQL (epoch ms)
 };
 
 // nullopt for a tombstone; an error says what is wrong ("after.caption: expected a

@@ -8,6 +8,7 @@
 #include "core/error/error.hpp"
 #include "core/ingest/ingest_loop.hpp"
 #include "core/ingest/offset_store.hpp"
+#include "core/time/clock.hpp"
 
 namespace nf::ingest {
 
@@ -64,6 +65,13 @@ void IngestLoop::insert_tables() {
     const auto started = Clock::now();
     clickhouse_.insert(it->first, "JSONEachRow", it->second.body);
     metrics_.record_insert(it->first, it->second.rows, Clock::now() - started);
+    if (!it->second.source_ts_ms.empty()) {
+      const int64_t now_ms = time::now_ms();
+      metrics_.update([&](MetricsSnapshot& m) {
+        for (const auto ts : it->second.source_ts_ms)
+          m.cdc_event_age.observe(std::max<double>(0.0, static_cast<double>(now_ms - ts) / 1000.0));
+      });
+    }
     it = batch_.tables.erase(it);
   }
 }
@@ -99,8 +107,9 @@ void IngestLoop::deliver_dead_letters() {
     spdlog::warn("ingest: dead-lettered {}[{}]@{} to {}: {}", letters[i].origin.topic, letters[i].origin.partition,
                  letters[i].origin.offset, letters[i].dlq_topic, letters[i].reason);
   if (letters.size() > 10) spdlog::warn("ingest: … and {} more dead letters", letters.size() - 10);
-  const auto count = letters.size();
-  metrics_.update([count](MetricsSnapshot& m) { m.dead_lettered += count; });
+  std::map<std::string, size_t> per_topic;
+  for (const auto& letter : letters) ++per_topic[letter.dlq_topic];
+  for (const auto& [topic, count] : per_topic) metrics_.record_dead_letters(topic, count);
   letters.clear();
 }
 

@@ -5,7 +5,10 @@
 #include <spdlog/fmt/fmt.h>
 
 #include "core/connect/cdc_watch.hpp"
+#include "core/ingest/cdc_probe.hpp"
 #include "core/ingest/ingest_loop.hpp"
+#include "core/metrics/dependency_metrics.hpp"
+#include "core/metrics/metrics_server.hpp"
 #include "core/process/shutdown_signals.hpp"
 
 namespace nf::ingest {
@@ -23,6 +26,13 @@ IngestSummary run_ingest(const config::Config& config, const IngestRequest& requ
   // Before librdkafka starts its threads, so they inherit the blocked signals.
   process::ShutdownSignals signals;
   IngestMetrics metrics;
+  std::optional<metrics::MetricsServer> server;
+  if (request.metrics_listen)
+    server.emplace(*request.metrics_listen,
+                   [&metrics] { return render_prometheus(metrics.snapshot()) + metrics::render_dependency_prometheus(); },
+                   "--metrics-listen");
+  std::optional<CdcProbe> probe;
+  if (request.streams != "events") probe.emplace(config, metrics);
   return run_ingest(config, request, metrics, signals.requested());
 }
 

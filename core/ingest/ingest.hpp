@@ -33,6 +33,8 @@ struct IngestRequest {
   std::optional<uint64_t> max_messages;               // stop after consuming this many
   std::optional<std::chrono::milliseconds> idle_exit;  // stop after this long without a message
   std::chrono::milliseconds metrics_interval{10000};  // how often the figures are logged
+  // HOST:PORT to serve GET /metrics on (the ingest's families and its dependency calls).
+  std::optional<std::string> metrics_listen;
 };
 
 struct IngestSummary {
@@ -42,7 +44,8 @@ struct IngestSummary {
 };
 
 // Runs until SIGINT/SIGTERM (or a bound in `request`), then flushes, commits and leaves
-// the group. Throws nf::Error: usage (bad config), unreachable (ClickHouse or Kafka down
+// the group. With CDC streams, the CDC probe (cdc_probe.hpp) runs beside it; with
+// request.metrics_listen, GET /metrics answers there. Throws nf::Error: usage (bad config), unreachable (ClickHouse or Kafka down
 // at startup), check_failed (schema not applied, topics missing).
 IngestSummary run_ingest(const config::Config& config, const IngestRequest& request);
 

@@ -13,11 +13,15 @@
 #include "core/ingest/offset_store.hpp"
 #include "core/kafka/metadata.hpp"
 #include "core/kafka/topics.hpp"
+#include "core/time/clock.hpp"
 
 namespace nf::ingest {
 namespace {
 
 using kafka::PartitionList;
+
+// How often the lag figures are refreshed (from librdkafka's cached watermarks: no request).
+constexpr auto kLagEvery = std::chrono::seconds(1);
 
 std::string describe_partitions(const rd_kafka_topic_partition_list_t* list) {
   std::map<std::string, std::string> by_topic;
@@ -125,6 +129,15 @@ IngestLoop::IngestLoop(const config::Config& config, const IngestRequest& reques
   for (const auto& [topic, route] : routes_) rd_kafka_topic_partition_list_add(topics.get(), topic.c_str(), RD_KAFKA_PARTITION_UA);
   if (const auto err = rd_kafka_subscribe(rk, topics.get()))
     fail_check("cannot subscribe to " + describe_partitions(topics.get()) + ": " + rd_kafka_err2str(err));
+  // Every series the dashboards plot exists from the start (0, not "no data").
+  metrics_.update([this](MetricsSnapshot& m) {
+    for (const auto& [topic, route] : routes_) {
+      m.inserted_rows.try_emplace(route.table ? route.table->name : "events", 0);
+      if (!route.table) m.inserted_rows.try_emplace("event_keys_in", 0);
+      m.dead_lettered_by_topic.try_emplace(route.dlq_topic, 0);
+      m.lag_seconds.try_emplace(topic, 0.0);
+    }
+  });
   std::string names;
   for (const auto& [topic, route] : routes_) names += (names.empty() ? "" : ", ") + topic;
   spdlog::info("ingest: group {} consuming {}; batches of {} messages or {} ms", group_, names, batch_rows_,
@@ -154,6 +167,7 @@ bool IngestLoop::cooperative() const {
 IngestSummary IngestLoop::run(const std::atomic<bool>& stop) {
   IngestSummary summary;
   auto next_log = Clock::now() + request_.metrics_interval;
+  auto next_lag = Clock::now() + kLagEvery;
   while (true) {
     const auto now = Clock::now();
     if (stop) summary.stopped_by = "signal";
@@ -180,6 +194,10 @@ IngestSummary IngestLoop::run(const std::atomic<bool>& stop) {
       }
     }
     invalidate_again(false);
+    if (Clock::now() >= next_lag) {
+      refresh_lag();
+      next_lag = Clock::now() + kLagEvery;
+    }
     if (Clock::now() >= next_log) {
       log_metrics();
       next_log = Clock::now() + request_.metrics_interval;
@@ -230,6 +248,8 @@ void IngestLoop::handle_message(const rd_kafka_message_t& message) {
   ++consumed_;
   last_message_at_ = Clock::now();
   batch_.note_message({topic, message.partition}, message.offset);
+  if (const int64_t ts = rd_kafka_message_timestamp(&message, nullptr); ts >= 0)
+    last_timestamp_ms_[{topic, message.partition}] = ts;
   metrics_.update([](MetricsSnapshot& m) { ++m.consumed; });
 
   const std::optional<std::string_view> value =
@@ -254,7 +274,7 @@ void IngestLoop::handle_message(const rd_kafka_message_t& message) {
     }
     auto& row = (*change)->row;
     row["_ingested_at"] = now;
-    batch_.add_row(table->name, row);
+    batch_.add_row(table->name, row, (*change)->source_ts_ms);
     // Snapshot reads (r) are not news: only a new post and a (un)follow make feeds stale.
     if (table->name == "posts" && (*change)->op == 'c' && !(*change)->deleted)
       batch_.authors_with_new_posts.insert(row["author_id"].get<uint64_t>());
@@ -381,8 +401,11 @@ void IngestLoop::set_paused(bool paused) {
   paused_ = paused;
 }
 
-void IngestLoop::log_metrics() {
+void IngestLoop::refresh_lag() {
   std::map<std::string, int64_t> lag;
+  std::map<std::string, double> lag_seconds;
+  for (const auto& [topic, route] : routes_) lag_seconds[topic] = 0.0;
+  const int64_t now_ms = time::now_ms();
   rd_kafka_topic_partition_list_t* raw = nullptr;
   if (rd_kafka_assignment(consumer_->get(), &raw) == RD_KAFKA_RESP_ERR_NO_ERROR && raw) {
     PartitionList assignment(raw, &rd_kafka_topic_partition_list_destroy);
@@ -393,10 +416,23 @@ void IngestLoop::log_metrics() {
       if (rd_kafka_get_watermark_offsets(consumer_->get(), elem.topic, elem.partition, &low, &high) != RD_KAFKA_RESP_ERR_NO_ERROR ||
           high < 0 || elem.offset < 0)
         continue;
-      lag[std::string(elem.topic) + "/" + std::to_string(elem.partition)] = std::max<int64_t>(0, high - elem.offset);
+      const int64_t behind = std::max<int64_t>(0, high - elem.offset);
+      lag[std::string(elem.topic) + "/" + std::to_string(elem.partition)] = behind;
+      const auto last = last_timestamp_ms_.find({elem.topic, elem.partition});
+      if (behind > 0 && last != last_timestamp_ms_.end()) {
+        auto& seconds = lag_seconds[elem.topic];
+        seconds = std::max(seconds, std::max<double>(0.0, static_cast<double>(now_ms - last->second) / 1000.0));
+      }
     }
   }
-  metrics_.update([&](MetricsSnapshot& m) { m.lag = std::move(lag); });
+  metrics_.update([&](MetricsSnapshot& m) {
+    m.lag = std::move(lag);
+    m.lag_seconds = std::move(lag_seconds);
+  });
+}
+
+void IngestLoop::log_metrics() {
+  refresh_lag();
   spdlog::info("ingest: {}", render_metrics_line(metrics_.snapshot()));
 }
 

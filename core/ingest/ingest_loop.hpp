@@ -52,6 +52,8 @@ class IngestLoop {
   void set_start_offsets(rd_kafka_topic_partition_list_t* partitions);
   void discard_batch(const rd_kafka_topic_partition_list_t* revoked);
   void set_paused(bool paused);
+  // Lag in messages per assigned partition and in seconds per topic, into the figures.
+  void refresh_lag();
   void log_metrics();
   void close();
   bool cooperative() const;
@@ -96,6 +98,8 @@ class IngestLoop {
   Clock::time_point retry_at_{};
   std::chrono::milliseconds backoff_{1000};
   Clock::time_point last_message_at_ = Clock::now();
+  // Per partition: the Kafka timestamp (epoch ms) of the last message consumed (lag_seconds).
+  std::map<TopicPartition, int64_t> last_timestamp_ms_;
   Clock::time_point last_flush_at_{};
 };
 

@@ -2,7 +2,14 @@
 
 #include <spdlog/fmt/fmt.h>
 
+#include "core/metrics/registry.hpp"
+
 namespace nf::ingest {
+
+const std::vector<double>& cdc_age_bounds() {
+  static const std::vector<double> bounds = {0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600};
+  return bounds;
+}
 
 MetricsSnapshot IngestMetrics::snapshot() const {
   std::lock_guard lock(mutex_);
@@ -19,6 +26,80 @@ void IngestMetrics::record_insert(const std::string& table, size_t rows, std::ch
   ++data_.inserts;
   data_.insert_seconds_sum += seconds;
   data_.insert_seconds_max = std::max(data_.insert_seconds_max, seconds);
+}
+
+void IngestMetrics::record_dead_letters(const std::string& dlq_topic, size_t letters) {
+  std::lock_guard lock(mutex_);
+  data_.dead_lettered += letters;
+  data_.dead_lettered_by_topic[dlq_topic] += letters;
+}
+
+std::string render_prometheus(const MetricsSnapshot& m) {
+  using metrics::append_header, metrics::append_sample;
+  std::string out;
+  const auto counter = [&](const char* name, const char* help, uint64_t value) {
+    append_header(out, name, help, "counter");
+    append_sample(out, name, {}, static_cast<double>(value));
+  };
+  const auto gauge = [&](const char* name, const char* help, double value) {
+    append_header(out, name, help, "gauge");
+    append_sample(out, name, {}, value);
+  };
+  counter("novafeed_ingest_consumed_total", "Kafka messages consumed by the ingest", m.consumed);
+  append_header(out, "novafeed_ingest_dead_lettered_total", "messages sent to a dead-letter topic, per topic",
+                "counter");
+  for (const auto& [topic, letters] : m.dead_lettered_by_topic)
+    append_sample(out, "novafeed_ingest_dead_lettered_total", {{"dlq_topic", topic}}, static_cast<double>(letters));
+  counter("novafeed_ingest_flushes_total", "batches inserted into ClickHouse and committed", m.flushes);
+  counter("novafeed_ingest_failed_flushes_total", "flush attempts that failed and were retried", m.failed_flushes);
+  counter("novafeed_ingest_feeds_invalidated_total", "cached feeds deleted after new posts, follows or a user's own "
+          "engagement", m.feeds_invalidated);
+  counter("novafeed_ingest_events_counted_before_total",
+          "events not counted again: their key was in event_keys (a Kafka replay or a resend)", m.events_counted_before);
+  append_header(out, "novafeed_ingest_inserted_rows_total", "rows inserted into ClickHouse, per table", "counter");
+  for (const auto& [table, rows] : m.inserted_rows)
+    append_sample(out, "novafeed_ingest_inserted_rows_total", {{"table", table}}, static_cast<double>(rows));
+  append_header(out, "novafeed_ingest_lag_messages", "messages behind the high watermark, per assigned partition",
+                "gauge");
+  for (const auto& [topic_partition, lag] : m.lag) {
+    const auto slash = topic_partition.rfind('/');
+    append_sample(out, "novafeed_ingest_lag_messages",
+                  {{"topic", topic_partition.substr(0, slash)}, {"partition", topic_partition.substr(slash + 1)}},
+                  static_cast<double>(lag));
+  }
+  append_header(out, "novafeed_ingest_lag_seconds",
+                "how far behind the consumer is in time, per topic: now - the Kafka timestamp of the last message "
+                "consumed from a partition that is behind; 0 when caught up",
+                "gauge");
+  for (const auto& [topic, seconds] : m.lag_seconds)
+    append_sample(out, "novafeed_ingest_lag_seconds", {{"topic", topic}}, seconds);
+
+  metrics::HistogramSnapshot inserts = metrics::HistogramSnapshot::empty(
+      std::vector<double>(MetricsSnapshot::kLatencyBounds.begin(), MetricsSnapshot::kLatencyBounds.end()));
+  inserts.counts.assign(m.insert_latency_buckets.begin(), m.insert_latency_buckets.end());
+  inserts.sum = m.insert_seconds_sum;
+  append_header(out, "novafeed_ingest_insert_duration_seconds", "one ClickHouse insert of one table's batch",
+                "histogram");
+  metrics::append_histogram(out, "novafeed_ingest_insert_duration_seconds", {}, inserts);
+
+  append_header(out, "novafeed_cdc_event_age_seconds",
+                "per CDC row inserted into ClickHouse: now - the change's commit time in PostgreSQL (Debezium's "
+                "source.ts_ms)",
+                "histogram");
+  metrics::append_histogram(out, "novafeed_cdc_event_age_seconds", {}, m.cdc_event_age);
+  if (m.cdc) {
+    gauge("novafeed_cdc_slot_active", "1 while a connector streams from the replication slot (cdc.slot)",
+          m.cdc->slot_active ? 1 : 0);
+    if (m.cdc->retained_wal_bytes)
+      gauge("novafeed_cdc_slot_retained_wal_bytes", "WAL PostgreSQL keeps for the slot (current WAL - restart_lsn)",
+            static_cast<double>(*m.cdc->retained_wal_bytes));
+    gauge("novafeed_cdc_slot_stalled",
+          "1 while the slot is stalled as doctor judges it: active, WAL unconfirmed, Debezium's heartbeat too old",
+          m.cdc->slot_stalled ? 1 : 0);
+    gauge("novafeed_cdc_connector_running", "1 when the Debezium connector and all its tasks are RUNNING",
+          m.cdc->connector_running ? 1 : 0);
+  }
+  return out;
 }
 
 std::string render_metrics_line(const MetricsSnapshot& m) {

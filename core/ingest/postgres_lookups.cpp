@@ -1,6 +1,7 @@
 #include "core/ingest/postgres_lookups.hpp"
 
 #include "core/error/error.hpp"
+#include "core/metrics/dependency_metrics.hpp"
 
 namespace nf::ingest {
 
@@ -20,6 +21,7 @@ pqxx::connection& PostgresLookups::connection() {
 
 template <typename Work>
 auto PostgresLookups::with_connection(const char* what, Work work) {
+  const metrics::DependencyTimer timed(metrics::Dependency::postgres);  // a throw counts as an error
   try {
     pqxx::read_transaction tx(connection());
     tx.exec("SET LOCAL statement_timeout = 10000");

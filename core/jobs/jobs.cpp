@@ -5,6 +5,8 @@
 #include <spdlog/spdlog.h>
 
 #include "core/feed/feed_service.hpp"
+#include "core/metrics/dependency_metrics.hpp"
+#include "core/metrics/metrics_server.hpp"
 #include "core/process/shutdown_signals.hpp"
 #include "core/redis/pool.hpp"
 #include "core/time/clock.hpp"
@@ -60,14 +62,21 @@ nlohmann::json render_once_json(const OnceReport& report) {
   return {{"runs", runs}, {"exit_code", static_cast<int>(report.exit_code())}};
 }
 
-void run_schedule(const config::Config& config, const std::string& job) {
+void run_schedule(const config::Config& config, const std::string& job,
+                  const std::optional<std::string>& metrics_listen) {
   const auto specs = select_jobs(job);
   // Before any thread starts, so every thread inherits the blocked SIGINT/SIGTERM.
   process::ShutdownSignals signals;
+  JobMetrics metrics;
+  std::optional<metrics::MetricsServer> server;
+  if (metrics_listen)
+    server.emplace(*metrics_listen,
+                   [&metrics] { return metrics.render_prometheus() + metrics::render_dependency_prometheus(); },
+                   "--metrics-listen");
   redis::Pool redis(redis::settings_from(config));
   feed::FeedService feeds(config, redis);
   auto context = make_context(config, redis, feeds, &signals.requested());
-  Scheduler scheduler(context, specs, nullptr);
+  Scheduler scheduler(context, specs, &metrics);
   scheduler.start();
   while (!signals.requested()) std::this_thread::sleep_for(std::chrono::milliseconds(200));
   spdlog::info("jobs: stopping (signal): running jobs end early, then their locks are released");

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,8 +42,10 @@ OnceReport run_once(const config::Config& config, const std::string& job);
 std::string render_once_text(const OnceReport& report);  // one line per job
 nlohmann::json render_once_json(const OnceReport& report);
 
-// `jobs run JOB`: the schedule of the named jobs until SIGINT/SIGTERM.
-void run_schedule(const config::Config& config, const std::string& job);
+// `jobs run JOB`: the schedule of the named jobs until SIGINT/SIGTERM; with
+// `metrics_listen` (HOST:PORT), GET /metrics there answers the jobs' figures.
+void run_schedule(const config::Config& config, const std::string& job,
+                  const std::optional<std::string>& metrics_listen = std::nullopt);
 
 // `serve --with-jobs`: the schedule of every job in a process that already has a Redis
 // pool and a feed service; stops with the process's stop flag or on destruction.

@@ -14,7 +14,10 @@ JobMetrics::JobMetrics()
                                      "Unix time at which the job last ended successfully in this process (0: not yet)",
                                      {"job"})),
       last_duration_(&registry_.gauge("novafeed_job_last_duration_seconds",
-                                      "How long the job's last run in this process took", {"job"})) {
+                                      "How long the job's last run in this process took", {"job"})),
+      interval_(&registry_.gauge("novafeed_job_interval_seconds",
+                                 "How often the job is due (its configured interval; 0: not scheduled here)",
+                                 {"job"})) {
   // Every series exists from the start, so a dashboard shows 0, not "no data".
   for (const auto& spec : job_specs()) {
     const std::string job(spec.name);
@@ -22,8 +25,11 @@ JobMetrics::JobMetrics()
     failures_->with({job});
     last_success_->with({job});
     last_duration_->with({job});
+    interval_->with({job});
   }
 }
+
+void JobMetrics::set_interval(const std::string& job, double seconds) { interval_->with({job}).set(seconds); }
 
 void JobMetrics::record(const RunReport& report, double now_s) {
   runs_->with({report.job, std::string(state_name(report.state))}).add();

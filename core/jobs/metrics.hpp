@@ -1,8 +1,8 @@
 #pragma once
-// The jobs' figures on /metrics (serve --with-jobs): per job, runs by result, failures,
-// the time of the last success and the duration of the last run. Per process: with
-// several instances, Prometheus sees each one's runs (max() of the last-success times
-// across instances is the job's).
+// The jobs' figures on /metrics (serve --with-jobs, jobs run --metrics-listen): per job,
+// runs by result, failures, the time of the last success, the duration of the last run
+// and the configured interval. Per process: with several instances, Prometheus sees each
+// one's runs (max() of the last-success times across instances is the job's).
 
 #include <string>
 
@@ -16,6 +16,8 @@ class JobMetrics {
   JobMetrics();
   // Records a finished (or skipped) run; `now_s` is the wall clock at its end.
   void record(const RunReport& report, double now_s);
+  // The job's interval (novafeed_job_interval_seconds): staleness is measured in it.
+  void set_interval(const std::string& job, double seconds);
   std::string render_prometheus() const { return registry_.render_prometheus(); }
 
  private:
@@ -24,6 +26,7 @@ class JobMetrics {
   metrics::Family<metrics::Counter>* failures_;
   metrics::Family<metrics::Gauge>* last_success_;
   metrics::Family<metrics::Gauge>* last_duration_;
+  metrics::Family<metrics::Gauge>* interval_;
 };
 
 }  // namespace nf::jobs

@@ -19,7 +19,10 @@ Scheduler::Scheduler(JobContext& context, std::vector<const JobSpec*> jobs, JobM
       jobs_(std::move(jobs)),
       metrics_(metrics),
       poll_(std::max<int64_t>(1, context.config->get_int("jobs.poll_s"))) {
-  for (const auto* spec : jobs_) interval_of(*context_.config, *spec);  // a bad interval fails now, not in a thread
+  for (const auto* spec : jobs_) {
+    const auto interval = interval_of(*context_.config, *spec);  // a bad interval fails now, not in a thread
+    if (metrics_) metrics_->set_interval(std::string(spec->name), static_cast<double>(interval.count()));
+  }
 }
 
 Scheduler::~Scheduler() { stop(); }

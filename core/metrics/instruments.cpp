@@ -29,6 +29,19 @@ std::optional<double> HistogramSnapshot::quantile(double q) const {
   return bounds.back();
 }
 
+HistogramSnapshot HistogramSnapshot::empty(std::vector<double> bounds) {
+  HistogramSnapshot snapshot;
+  snapshot.counts.assign(bounds.size() + 1, 0);
+  snapshot.bounds = std::move(bounds);
+  return snapshot;
+}
+
+void HistogramSnapshot::observe(double value) {
+  if (counts.size() != bounds.size() + 1) counts.assign(bounds.size() + 1, 0);
+  ++counts[static_cast<size_t>(std::lower_bound(bounds.begin(), bounds.end(), value) - bounds.begin())];
+  sum += value;
+}
+
 Histogram::Histogram(std::vector<double> bounds)
     : bounds_(std::move(bounds)), counts_(new std::atomic<uint64_t>[bounds_.size() + 1]) {
   if (!std::is_sorted(bounds_.begin(), bounds_.end()) ||

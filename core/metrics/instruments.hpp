@@ -41,6 +41,11 @@ struct HistogramSnapshot {
   // within the bucket holding it, 0 as the lower edge of the first bucket, and the highest
   // finite bound when it falls in +Inf. Empty: nullopt.
   std::optional<double> quantile(double q) const;
+
+  // An empty histogram with these bounds, and one observation added: for figures kept
+  // under their owner's lock (the ingest's) rather than in atomics.
+  static HistogramSnapshot empty(std::vector<double> bounds);
+  void observe(double value);
 };
 
 class Histogram {

@@ -44,26 +44,21 @@ std::string format_value(double value) {
 
 namespace {
 
-// {a="x",b="y"} plus an optional extra pair (the histogram's le); "" when there are none.
-std::string label_text(const std::vector<std::string>& names, const std::vector<std::string>& values,
-                       std::string_view extra_name = {}, std::string_view extra_value = {}) {
+// {a="x",b="y"}; "" when there are none.
+std::string label_text(const Labels& labels) {
   std::string out;
-  for (size_t i = 0; i < names.size() && i < values.size(); ++i) {
+  for (const auto& [name, value] : labels) {
     out += out.empty() ? "{" : ",";
-    out += names[i] + "=\"" + escape_label_value(values[i]) + "\"";
-  }
-  if (!extra_name.empty()) {
-    out += out.empty() ? "{" : ",";
-    out += std::string(extra_name) + "=\"" + std::string(extra_value) + "\"";
+    out += name + "=\"" + escape_label_value(value) + "\"";
   }
   if (!out.empty()) out += "}";
   return out;
 }
 
-template <typename Instrument>
-void header(std::string& out, const Family<Instrument>& family, std::string_view type) {
-  out += "# HELP " + family.name() + " " + escape_help(family.help()) + "\n";
-  out += "# TYPE " + family.name() + " " + std::string(type) + "\n";
+Labels labels_of(const std::vector<std::string>& names, const std::vector<std::string>& values) {
+  Labels labels;
+  for (size_t i = 0; i < names.size() && i < values.size(); ++i) labels.emplace_back(names[i], values[i]);
+  return labels;
 }
 
 template <typename Instrument>
@@ -73,6 +68,29 @@ std::unique_ptr<Family<Instrument>> make_family(std::string name, std::string he
 }
 
 }  // namespace
+
+void append_header(std::string& out, std::string_view name, std::string_view help, std::string_view type) {
+  out += "# HELP " + std::string(name) + " " + escape_help(help) + "\n";
+  out += "# TYPE " + std::string(name) + " " + std::string(type) + "\n";
+}
+
+void append_sample(std::string& out, std::string_view name, const Labels& labels, double value) {
+  out += std::string(name) + label_text(labels) + " " + format_value(value) + "\n";
+}
+
+void append_histogram(std::string& out, std::string_view name, const Labels& labels, const HistogramSnapshot& snapshot) {
+  uint64_t cumulative = 0;
+  Labels with_le = labels;
+  with_le.emplace_back("le", "");
+  for (size_t i = 0; i < snapshot.counts.size(); ++i) {
+    cumulative += snapshot.counts[i];
+    with_le.back().second = i < snapshot.bounds.size() ? format_value(snapshot.bounds[i]) : "+Inf";
+    out += std::string(name) + "_bucket" + label_text(with_le) + " " + std::to_string(cumulative) + "\n";
+  }
+  const auto text = label_text(labels);
+  out += std::string(name) + "_sum" + text + " " + format_value(snapshot.sum) + "\n";
+  out += std::string(name) + "_count" + text + " " + std::to_string(cumulative) + "\n";
+}
 
 void Registry::check_new_name(const std::string& name) const {
   for (const auto& entry : entries_) {
@@ -118,37 +136,28 @@ std::string Registry::render_prometheus() const {
     switch (entry.kind) {
       case Kind::counter: {
         const auto& family = *entry.counter;
-        header(out, family, "counter");
+        append_header(out, family.name(), family.help(), "counter");
         family.each([&](const std::vector<std::string>& values, const Counter& counter) {
-          out += family.name() + label_text(family.label_names(), values) + " " + std::to_string(counter.value()) +
-                 "\n";
+          // Integer text, exact beyond 2^53.
+          out += family.name() + label_text(labels_of(family.label_names(), values)) + " " +
+                 std::to_string(counter.value()) + "\n";
         });
         break;
       }
       case Kind::gauge: {
         const auto& family = *entry.gauge;
-        header(out, family, "gauge");
+        append_header(out, family.name(), family.help(), "gauge");
         family.each([&](const std::vector<std::string>& values, const Gauge& gauge) {
-          out += family.name() + label_text(family.label_names(), values) + " " + format_value(gauge.value()) + "\n";
+          append_sample(out, family.name(), labels_of(family.label_names(), values), gauge.value());
         });
         break;
       }
       case Kind::histogram: {
         const auto& family = *entry.histogram;
-        header(out, family, "histogram");
+        append_header(out, family.name(), family.help(), "histogram");
         family.each([&](const std::vector<std::string>& values, const Histogram& histogram) {
           // One snapshot per child, so _count always equals the +Inf bucket.
-          const auto snapshot = histogram.snapshot();
-          uint64_t cumulative = 0;
-          for (size_t i = 0; i < snapshot.counts.size(); ++i) {
-            cumulative += snapshot.counts[i];
-            const std::string le = i < snapshot.bounds.size() ? format_value(snapshot.bounds[i]) : "+Inf";
-            out += family.name() + "_bucket" + label_text(family.label_names(), values, "le", le) + " " +
-                   std::to_string(cumulative) + "\n";
-          }
-          const auto labels = label_text(family.label_names(), values);
-          out += family.name() + "_sum" + labels + " " + format_value(snapshot.sum) + "\n";
-          out += family.name() + "_count" + labels + " " + std::to_string(cumulative) + "\n";
+          append_histogram(out, family.name(), labels_of(family.label_names(), values), histogram.snapshot());
         });
         break;
       }

@@ -14,6 +14,7 @@
 #include <shared_mutex>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/metrics/instruments.hpp"
@@ -76,6 +77,14 @@ class Registry {
 std::string escape_label_value(std::string_view value);  // \ → \\, " → \", newline → \n
 std::string escape_help(std::string_view help);          // \ → \\, newline → \n
 std::string format_value(double value);                  // shortest round-trip; +Inf, -Inf, NaN
+
+using Labels = std::vector<std::pair<std::string, std::string>>;  // name, value; in order
+// "# HELP name help\n# TYPE name type\n" (type: counter, gauge, histogram).
+void append_header(std::string& out, std::string_view name, std::string_view help, std::string_view type);
+// One sample line: name{labels} value.
+void append_sample(std::string& out, std::string_view name, const Labels& labels, double value);
+// A histogram's _bucket lines (cumulative, le last), _sum and _count.
+void append_histogram(std::string& out, std::string_view name, const Labels& labels, const HistogramSnapshot& snapshot);
 
 template <typename Instrument>
 Instrument& Family<Instrument>::with(const std::vector<std::string>& label_values) {

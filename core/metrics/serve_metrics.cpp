@@ -2,6 +2,9 @@
 
 #include <chrono>
 
+#include "core/events/parse.hpp"
+#include "core/metrics/dependency_metrics.hpp"
+
 namespace nf::metrics {
 
 const std::vector<std::string>& serve_routes() {
@@ -18,6 +21,23 @@ const std::vector<double>& request_duration_bounds() {
   return bounds;
 }
 
+const std::vector<double>& dwell_bounds() {
+  static const std::vector<double> bounds = {0.25, 0.5, 1, 2, 3, 5, 10, 20, 30, 60, 120, 300};
+  return bounds;
+}
+
+namespace {
+
+// The index of `value` in `names`, or names.size() when it is none of them.
+template <typename Names>
+size_t index_of(const Names& names, std::string_view value) {
+  size_t i = 0;
+  while (i < names.size() && names[i] != value) ++i;
+  return i;
+}
+
+}  // namespace
+
 ServeMetrics::ServeMetrics(std::vector<std::string> routes, NowMs now_ms)
     : now_ms_(std::move(now_ms)),
       requests_(registry_.counter("novafeed_http_requests_total", "HTTP requests answered, by route and status code",
@@ -28,6 +48,21 @@ ServeMetrics::ServeMetrics(std::vector<std::string> routes, NowMs now_ms)
       feed_requests_(registry_.counter("novafeed_feed_requests_total",
                                        "feed requests by algorithm (ranked or timeline) and whether Redis had them",
                                        {"algo", "cached"})),
+      feed_durations_(registry_.histogram("novafeed_feed_request_duration_seconds",
+                                          "time to answer GET /api/v1/feed, by algorithm (ranked or timeline) and "
+                                          "whether the cache answered",
+                                          request_duration_bounds(), {"algo", "cached"})),
+      items_served_(registry_.counter("novafeed_feed_items_served_total",
+                                      "items in answered feed pages, by the candidate source that found them "
+                                      "(timeline items count as follow)",
+                                      {"source"})),
+      source_events_(registry_.counter("novafeed_feed_source_events_total",
+                                       "accepted events by a user on a post their cached feed holds, by that post's "
+                                       "source and the action (likes per impression of a source is its CTR)",
+                                       {"source", "action"})),
+      dwell_(registry_.histogram("novafeed_feed_dwell_seconds",
+                                 "dwell time of view events on posts of the user's cached feed, by the post's source",
+                                 dwell_bounds(), {"source"})),
       feed_fallbacks_(registry_
                           .counter("novafeed_feed_fallbacks_total",
                                    "feed requests answered with the PostgreSQL timeline because ClickHouse failed")
@@ -46,8 +81,10 @@ ServeMetrics::ServeMetrics(std::vector<std::string> routes, NowMs now_ms)
                              .counter("novafeed_events_duplicates_total",
                                       "events whose event_id was already accepted within the dedup window")
                              .with({})),
-      events_rejected_(
-          registry_.counter("novafeed_events_rejected_total", "events refused by validation").with({})),
+      events_rejected_(registry_.counter("novafeed_events_rejected_total",
+                                         "events refused by validation, by reason (a whole refused request counts "
+                                         "once, with its reason)",
+                                         {"reason"})),
       events_unavailable_(registry_
                               .counter("novafeed_events_unavailable_total",
                                        "event batches answered 503 because Kafka was unavailable")
@@ -68,6 +105,23 @@ ServeMetrics::ServeMetrics(std::vector<std::string> routes, NowMs now_ms)
   // The four feed children exist from the start, so a dashboard sees 0 rather than nothing.
   for (const char* algo : {"ranked", "timeline"})
     for (const char* cached : {"false", "true"}) feed_requests_.with({algo, cached});
+  // Likewise every series of the families below; the hot paths then find theirs by index.
+  const std::array<const char*, 3> algos = {"ranked", "timeline", "other"};
+  for (size_t a = 0; a < algos.size(); ++a)
+    for (size_t c = 0; c < 2; ++c) {
+      if (a == 2) continue;  // "other" is made on first use only: it means a bug
+      feed_duration_by_[a][c] = &feed_durations_.with({algos[a], c ? "true" : "false"});
+    }
+  for (size_t s = 0; s < kFeedSources.size(); ++s) {
+    const std::string source(kFeedSources[s]);
+    served_by_source_[s] = &items_served_.with({source});
+    dwell_by_source_[s] = &dwell_.with({source});
+    for (size_t a = 0; a < kEventActions.size(); ++a)
+      source_events_by_[s][a] = &source_events_.with({source, std::string(kEventActions[a])});
+  }
+  for (const auto reason : events::rejection_reasons())
+    rejected_by_reason_.emplace(std::string(reason), &events_rejected_.with({std::string(reason)}));
+  rejected_by_reason_.emplace("other", &events_rejected_.with({"other"}));
 }
 
 void ServeMetrics::record_request(std::string_view route, int status, double seconds) {
@@ -92,11 +146,36 @@ void ServeMetrics::record_feed_in_process() {
   record_feed("ranked", true, false);
 }
 
-void ServeMetrics::record_events(uint64_t accepted, uint64_t duplicates, uint64_t rejected) {
+void ServeMetrics::record_feed_duration(std::string_view algo, bool cached, double seconds) {
+  const size_t a = algo == "ranked" ? 0 : algo == "timeline" ? 1 : 2;
+  Histogram* histogram = feed_duration_by_[a][cached ? 1 : 0];
+  if (!histogram) histogram = &feed_durations_.with({"other", cached ? "true" : "false"});
+  histogram->observe(seconds);
+}
+
+void ServeMetrics::record_served_items(uint64_t follow, uint64_t trending, uint64_t affinity) {
+  if (follow) served_by_source_[0]->add(follow);
+  if (trending) served_by_source_[1]->add(trending);
+  if (affinity) served_by_source_[2]->add(affinity);
+}
+
+void ServeMetrics::record_source_event(std::string_view source, std::string_view action, int64_t dwell_ms) {
+  const size_t s = index_of(kFeedSources, source), a = index_of(kEventActions, action);
+  if (s == kFeedSources.size() || a == kEventActions.size()) return;
+  source_events_by_[s][a]->add();
+  if (action == "view") dwell_by_source_[s]->observe(static_cast<double>(dwell_ms) / 1000.0);
+}
+
+void ServeMetrics::record_events(uint64_t accepted, uint64_t duplicates) {
   events_accepted_.add(accepted);
   events_duplicates_.add(duplicates);
-  events_rejected_.add(rejected);
   today_.record_events_accepted(now_ms_(), accepted);
+}
+
+void ServeMetrics::record_rejected(std::string_view reason, uint64_t events) {
+  auto found = rejected_by_reason_.find(std::string(reason));
+  if (found == rejected_by_reason_.end()) found = rejected_by_reason_.find("other");
+  found->second->add(events);
 }
 
 void ServeMetrics::record_events_unavailable() { events_unavailable_.add(); }
@@ -112,7 +191,7 @@ void ServeMetrics::set_extra_text(std::function<std::string()> extra) {
 }
 
 std::string ServeMetrics::render_prometheus() const {
-  std::string text = registry_.render_prometheus();
+  std::string text = registry_.render_prometheus() + render_dependency_prometheus();
   std::function<std::string()> extra;
   {
     std::lock_guard lock(extra_mutex_);

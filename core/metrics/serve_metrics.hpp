@@ -3,6 +3,7 @@
 // figures for GET /api/v1/feed/metrics. Every record_* call is safe from any thread and
 // takes no lock on the common path (a request of a known route and status).
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <mutex>
@@ -29,6 +30,13 @@ inline constexpr std::string_view kOtherRoute = "other";
 
 // Request durations: 0.5 ms to 5 s.
 const std::vector<double>& request_duration_bounds();
+// Dwell times of views: 0.25 s to 5 min.
+const std::vector<double>& dwell_bounds();
+
+// The label values of the ranking-quality families: the feed's sources (SPEC §3) and the
+// event actions (SPEC §4).
+inline constexpr std::array<std::string_view, 3> kFeedSources = {"follow", "trending", "affinity"};
+inline constexpr std::array<std::string_view, 5> kEventActions = {"impression", "view", "like", "comment", "share"};
 
 class ServeMetrics {
  public:
@@ -42,8 +50,19 @@ class ServeMetrics {
   void record_feed(std::string_view algo, bool cached, bool fallback, bool shared = false);
   // A cache hit answered from this process's memory (counted as a cached ranked request too).
   void record_feed_in_process();
+  // How long one GET /api/v1/feed took to answer, by its algo and whether it was cached.
+  void record_feed_duration(std::string_view algo, bool cached, double seconds);
+  // The items of one answered feed page, by source.
+  void record_served_items(uint64_t follow, uint64_t trending, uint64_t affinity);
+  // One accepted event on a post the user's cached feed holds: the post's source (one of
+  // kFeedSources), the action (one of kEventActions) and, for a view, its dwell time.
+  // Anything else is not counted (the label sets stay bounded).
+  void record_source_event(std::string_view source, std::string_view action, int64_t dwell_ms);
   // One POST /api/v1/events that reached Kafka, and one refused with 503.
-  void record_events(uint64_t accepted, uint64_t duplicates, uint64_t rejected);
+  void record_events(uint64_t accepted, uint64_t duplicates);
+  // Events refused by validation, by reason (one of events::rejection_reasons(), else
+  // "other"); a whole refused request counts once, with its reason.
+  void record_rejected(std::string_view reason, uint64_t events = 1);
   void record_events_unavailable();
 
   void set_breaker_open(bool open);
@@ -65,12 +84,16 @@ class ServeMetrics {
   Family<Counter>& requests_;
   Family<Histogram>& durations_;
   Family<Counter>& feed_requests_;
+  Family<Histogram>& feed_durations_;
+  Family<Counter>& items_served_;
+  Family<Counter>& source_events_;
+  Family<Histogram>& dwell_;
   Counter& feed_fallbacks_;
   Counter& feed_rankings_;
   Counter& feed_in_process_hits_;
   Counter& events_accepted_;
   Counter& events_duplicates_;
-  Counter& events_rejected_;
+  Family<Counter>& events_rejected_;
   Counter& events_unavailable_;
   Gauge& breaker_open_;
   Gauge& redis_up_;
@@ -78,6 +101,11 @@ class ServeMetrics {
   Gauge& ranked_percent_;
   // Made in the constructor and only read afterwards: lock-free lookups.
   std::unordered_map<std::string, Histogram*> route_durations_;
+  std::array<std::array<Histogram*, 2>, 3> feed_duration_by_{};  // [ranked, timeline, other][cached]
+  std::array<Counter*, kFeedSources.size()> served_by_source_{};
+  std::array<std::array<Counter*, kEventActions.size()>, kFeedSources.size()> source_events_by_{};
+  std::array<Histogram*, kFeedSources.size()> dwell_by_source_{};
+  std::unordered_map<std::string, Counter*> rejected_by_reason_;
   DailyFigures today_;
   mutable std::mutex extra_mutex_;
   std::function<std::string()> extra_;

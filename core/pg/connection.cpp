@@ -3,6 +3,7 @@
 #include <libpq-fe.h>
 
 #include "core/error/error.hpp"
+#include "core/metrics/dependency_metrics.hpp"
 #include "core/net/http_client.hpp"
 
 namespace nf::pg {
@@ -67,6 +68,7 @@ std::unique_ptr<pqxx::connection> connect(const Settings& settings) {
   if (!settings.password.empty()) add("password", settings.password);
   add("connect_timeout", std::to_string(settings.connect_timeout_s));
   if (conninfo.find("application_name") == std::string::npos) add("application_name", "novafeed");
+  const metrics::DependencyTimer timed(metrics::Dependency::postgres);  // a failed connect counts as an error
   try {
     return std::make_unique<pqxx::connection>(conninfo);
   } catch (const pqxx::broken_connection& e) {

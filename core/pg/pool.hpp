@@ -15,6 +15,7 @@
 
 #include <pqxx/pqxx>
 
+#include "core/metrics/dependency_metrics.hpp"
 #include "core/pg/connection.hpp"
 
 namespace nf::pg {
@@ -54,6 +55,7 @@ class Pool {
 
 template <typename Fn>
 auto Pool::with(Fn&& fn) -> decltype(fn(std::declval<pqxx::connection&>())) {
+  const metrics::DependencyTimer timed(metrics::Dependency::postgres);  // a throw counts as an error
   auto connection = take();
   try {
     if constexpr (std::is_void_v<decltype(fn(*connection))>) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/error/error.hpp"
+#include "core/metrics/dependency_metrics.hpp"
 
 namespace nf::redis {
 namespace {
@@ -44,6 +45,7 @@ Settings settings_from(const config::Config& config) {
 }
 
 Connection::Connection(const Settings& settings) : settings_(settings) {
+  const metrics::DependencyTimer timed(metrics::Dependency::redis);  // a failed connect counts as an error
   const timeval timeout = to_timeval(settings_.timeout_ms);
   context_.reset(redisConnectWithTimeout(settings_.endpoint.host.c_str(), settings_.endpoint.port, timeout));
   if (!context_) fail_unreachable("Redis at " + describe(settings_.endpoint) + ": cannot allocate a connection");
@@ -70,6 +72,7 @@ Reply Connection::command(const std::vector<std::string>& args) {
 
 Reply Connection::send(const std::vector<const char*>& argv, const std::vector<size_t>& lengths) {
   const std::string name = argv.empty() ? "" : std::string(argv[0], lengths[0]);
+  const metrics::DependencyTimer timed(metrics::Dependency::redis);  // a throw below counts as an error
   Reply reply(static_cast<redisReply*>(
       redisCommandArgv(context_.get(), static_cast<int>(argv.size()), const_cast<const char**>(argv.data()), lengths.data())));
   if (!reply) {
@@ -92,6 +95,7 @@ std::vector<Reply> Connection::pipeline(const std::vector<std::vector<std::strin
       reason = "no answer within " + std::to_string(settings_.timeout_ms) + " ms (redis.timeout_ms)";
     fail_unreachable("Redis at " + describe(settings_.endpoint) + " is unreachable: " + what + ": " + reason);
   };
+  const metrics::DependencyTimer timed(metrics::Dependency::redis);  // one round trip; a throw counts as an error
   for (const auto& args : commands) {
     const auto [argv, lengths] = argv_of(args);
     if (redisAppendCommandArgv(context_.get(), static_cast<int>(argv.size()), const_cast<const char**>(argv.data()),

@@ -2,7 +2,7 @@
 // serve --with-ingest: the Kafka → ClickHouse ingest on a thread of its own. The ingest
 // refuses to start while ClickHouse or Kafka is down (run_ingest throws); serve must not
 // die with it (the feed falls back to PostgreSQL), so the thread retries every few
-// seconds until the process stops.
+// seconds until the process stops. Its figures: ingest::render_prometheus(metrics()).
 
 #include <atomic>
 #include <condition_variable>
@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "core/config/config.hpp"
+#include "core/ingest/cdc_probe.hpp"
 #include "core/ingest/metrics.hpp"
 
 namespace nf::serve {
@@ -33,6 +34,7 @@ class BackgroundIngest {
 
   const config::Config& config_;
   ingest::IngestMetrics metrics_;
+  ingest::CdcProbe probe_;  // the slot and the connector for /metrics, whether the ingest runs or retries
   std::atomic<bool> stop_{false};
   std::atomic<bool> running_{false};
   mutable std::mutex mutex_;
@@ -41,7 +43,5 @@ class BackgroundIngest {
   std::thread thread_;
 };
 
-// The ingest's figures in Prometheus text format (novafeed_ingest_*).
-std::string render_ingest_prometheus(const ingest::MetricsSnapshot& metrics);
 
 }  // namespace nf::serve

@@ -1,6 +1,8 @@
 #include "core/serve/routes.hpp"
 
 #include <charconv>
+#include <chrono>
+#include <unordered_map>
 
 #include "core/auth/jwt.hpp"
 #include "core/discover/suggestions.hpp"
@@ -17,6 +19,27 @@ struct Caller {
   std::optional<http::Response> refusal;
 };
 
+double seconds_since(std::chrono::steady_clock::time_point started) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+}
+
+void record_served(metrics::ServeMetrics& metrics, const feed::ServedSources& served) {
+  metrics.record_served_items(served.follow, served.trending, served.affinity);
+}
+
+// Accepted events on posts of the user's cached feed, by the post's source (impressions
+// and likes per source make its CTR; views give dwell times). One cache read per batch.
+void record_feed_events(Backend& backend, uint64_t user_id, const std::vector<events::Event>& accepted, int64_t now_ms) {
+  if (accepted.empty()) return;
+  const auto cached = backend.feed->cached_feed(user_id, now_ms);
+  if (!cached) return;
+  std::unordered_map<uint64_t, ranking::Source> source_of;
+  for (const auto& item : cached->items) source_of.emplace(item.post_id, item.source);
+  for (const auto& event : accepted)
+    if (const auto found = source_of.find(event.post_id); found != source_of.end())
+      backend.metrics->record_source_event(ranking::source_name(found->second), event.action, event.dwell_ms);
+}
+
 Caller authenticate(const Backend& backend, const http::Request& request, int64_t now_ms) {
   auto claims = auth::authenticate(backend.jwt_secret, request.header("authorization"), now_ms / 1000);
   if (!claims) {
@@ -28,6 +51,7 @@ Caller authenticate(const Backend& backend, const http::Request& request, int64_
 }
 
 http::Response get_feed(Backend& backend, const http::Request& request, int64_t now_ms) {
+  const auto started = std::chrono::steady_clock::now();
   const auto caller = authenticate(backend, request, now_ms);
   if (caller.refusal) return *caller.refusal;
   const auto limit = integer_param(request, "limit", 20, 1, 50);
@@ -35,22 +59,29 @@ http::Response get_feed(Backend& backend, const http::Request& request, int64_t 
   if (auto value = request.query_param("cursor"); value && !value->empty()) cursor = std::string(*value);
   const auto page = backend.feed->feed(caller.user_id, static_cast<size_t>(limit), cursor, now_ms);
   backend.metrics->record_feed(page.algo, page.cached, page.fallback, page.shared);
-  return http::json_response(200, feed::to_json(page));
+  record_served(*backend.metrics, feed::count_served(page.items));
+  auto response = http::json_response(200, feed::to_json(page));
+  backend.metrics->record_feed_duration(page.algo, page.cached, seconds_since(started));
+  return response;
 }
 
 // A cache hit from memory, answered on the I/O thread; anything else (no token, a bad
 // parameter, a feed not held here) declines and get_feed answers it on a worker.
 std::optional<http::Response> get_feed_in_process(Backend& backend, const http::Request& request, int64_t now_ms) {
+  const auto started = std::chrono::steady_clock::now();
   const auto claims = auth::authenticate(backend.jwt_secret, request.header("authorization"), now_ms / 1000);
   if (!claims) return std::nullopt;
   const auto limit = integer_param(request, "limit", 20, 1, 50);
   std::optional<std::string> cursor;
   if (auto value = request.query_param("cursor"); value && !value->empty()) cursor = std::string(*value);
-  auto body = backend.feed->page_in_process(claims->user_id, static_cast<size_t>(limit), cursor, now_ms);
+  feed::ServedSources served;
+  auto body = backend.feed->page_in_process(claims->user_id, static_cast<size_t>(limit), cursor, now_ms, &served);
   if (!body) return std::nullopt;
   backend.metrics->record_feed_in_process();
+  record_served(*backend.metrics, served);
   http::Response response;
   response.body = std::move(*body);
+  backend.metrics->record_feed_duration("ranked", true, seconds_since(started));
   return response;
 }
 
@@ -79,9 +110,13 @@ http::Response post_events(Backend& backend, const http::Request& request, int64
   if (caller.refusal) return *caller.refusal;
   try {
     const auto result = backend.intake->submit(caller.user_id, request.body, now_ms);
-    backend.metrics->record_events(result.accepted, result.duplicates, result.rejected.size());
+    backend.metrics->record_events(result.accepted, result.duplicates);
+    for (const auto& rejection : result.rejected)
+      backend.metrics->record_rejected(events::rejection_reason(rejection.error));
+    record_feed_events(backend, caller.user_id, result.accepted_events, now_ms);
     return http::json_response(202, events::to_json(result));
   } catch (const Error& e) {
+    if (e.code() == ExitCode::usage) backend.metrics->record_rejected(e.reason());  // the whole request refused
     if (e.code() != ExitCode::unreachable) throw;
     backend.metrics->record_events_unavailable();
     return http::error_from(e, backend.retry_after_s);

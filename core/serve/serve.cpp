@@ -62,7 +62,7 @@ void run_serve(const config::Config& config, const ServeRequest& request,
   std::optional<BackgroundIngest> ingest;
   std::optional<jobs::InProcessJobs> scheduled_jobs;
   metrics.set_extra_text([&ingest, &scheduled_jobs] {
-    return (ingest ? render_ingest_prometheus(ingest->metrics()) : std::string()) +
+    return (ingest ? ingest::render_prometheus(ingest->metrics()) : std::string()) +
            (scheduled_jobs ? scheduled_jobs->metrics().render_prometheus() : std::string());
   });
 

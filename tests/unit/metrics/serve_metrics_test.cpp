@@ -1,9 +1,11 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <thread>
 #include <vector>
 
+#include "core/events/parse.hpp"
 #include "core/metrics/daily_figures.hpp"
 #include "core/metrics/serve_metrics.hpp"
 
@@ -26,7 +28,8 @@ TEST_CASE("metrics: serve figures render with their names and labels", "[metrics
   metrics.record_request("/api/v1/events", 999, 0.01);                 // out-of-range status → other
   metrics.record_feed("ranked", true, false);
   metrics.record_feed("timeline", false, true);
-  metrics.record_events(5, 2, 1);
+  metrics.record_events(5, 2);
+  metrics.record_rejected("invalid_ts");
   metrics.record_events_unavailable();
   metrics.set_breaker_open(true);
   metrics.set_redis_up(true);
@@ -49,7 +52,7 @@ TEST_CASE("metrics: serve figures render with their names and labels", "[metrics
   CHECK_THAT(text, Catch::Contains("novafeed_feed_fallbacks_total 1\n"));
   CHECK_THAT(text, Catch::Contains("novafeed_events_accepted_total 5\n"));
   CHECK_THAT(text, Catch::Contains("novafeed_events_duplicates_total 2\n"));
-  CHECK_THAT(text, Catch::Contains("novafeed_events_rejected_total 1\n"));
+  CHECK_THAT(text, Catch::Contains("novafeed_events_rejected_total{reason=\"invalid_ts\"} 1\n"));
   CHECK_THAT(text, Catch::Contains("novafeed_events_unavailable_total 1\n"));
   CHECK_THAT(text, Catch::Contains("novafeed_clickhouse_breaker_open 1\n"));
   CHECK_THAT(text, Catch::Contains("novafeed_redis_up 1\n"));
@@ -67,7 +70,7 @@ TEST_CASE("metrics: today's figures count the day and estimate the feed p95", "[
   for (int i = 0; i < 15; ++i) metrics.record_feed("ranked", true, false);
   for (int i = 0; i < 4; ++i) metrics.record_feed("ranked", false, false);
   metrics.record_feed("timeline", false, true);
-  metrics.record_events(7, 1, 0);
+  metrics.record_events(7, 1);
 
   const auto today = metrics.today_json(kMorning);
   CHECK(today["date"] == "2027-01-15");
@@ -160,4 +163,76 @@ TEST_CASE("metrics: serve counters from 4 threads sum exactly", "[metrics]") {
   const auto today = metrics.today_json(kMorning);
   CHECK(today["requests"] == 4 * kPerThread);
   CHECK(today["cache_hits"] == 2 * kPerThread);
+}
+
+TEST_CASE("metrics: every series a dashboard plots exists from the start, at 0", "[metrics]") {
+  m::ServeMetrics metrics(m::serve_routes(), [] { return kMorning; });
+  const auto text = metrics.render_prometheus();
+  for (const char* source : {"follow", "trending", "affinity"}) {
+    INFO(source);
+    CHECK_THAT(text, Catch::Contains("novafeed_feed_items_served_total{source=\"" + std::string(source) + "\"} 0\n"));
+    CHECK_THAT(text, Catch::Contains("novafeed_feed_dwell_seconds_count{source=\"" + std::string(source) + "\"} 0\n"));
+    for (const char* action : {"impression", "view", "like", "comment", "share"})
+      CHECK_THAT(text, Catch::Contains("novafeed_feed_source_events_total{source=\"" + std::string(source) +
+                                       "\",action=\"" + action + "\"} 0\n"));
+  }
+  for (const char* algo : {"ranked", "timeline"})
+    for (const char* cached : {"false", "true"})
+      CHECK_THAT(text, Catch::Contains("novafeed_feed_request_duration_seconds_count{algo=\"" + std::string(algo) +
+                                       "\",cached=\"" + cached + "\"} 0\n"));
+  for (const auto reason : nf::events::rejection_reasons())
+    CHECK_THAT(text, Catch::Contains("novafeed_events_rejected_total{reason=\"" + std::string(reason) + "\"} 0\n"));
+  CHECK_THAT(text, Catch::Contains("novafeed_events_rejected_total{reason=\"other\"} 0\n"));
+  for (const char* dependency : {"clickhouse", "postgres", "redis", "kafka"}) {
+    CHECK_THAT(text, Catch::Contains("novafeed_dependency_errors_total{dependency=\"" + std::string(dependency) + "\"}"));
+    CHECK_THAT(text, Catch::Contains("novafeed_dependency_request_duration_seconds_count{dependency=\"" +
+                                     std::string(dependency) + "\"}"));
+  }
+}
+
+TEST_CASE("metrics: ranking quality counts served items, events on them by source, and dwell of views", "[metrics]") {
+  m::ServeMetrics metrics(m::serve_routes(), [] { return kMorning; });
+  metrics.record_served_items(3, 1, 0);
+  metrics.record_served_items(1, 0, 2);
+  metrics.record_source_event("trending", "impression", 0);
+  metrics.record_source_event("trending", "like", 0);
+  metrics.record_source_event("affinity", "view", 4500);  // 4.5 s: in le="5", not in le="3"
+  metrics.record_source_event("editorial", "like", 0);    // not a source: not counted
+  metrics.record_source_event("follow", "poke", 0);       // not an action: not counted
+  metrics.record_feed_duration("ranked", false, 0.02);
+  metrics.record_feed_duration("timeline", false, 0.2);
+  metrics.record_rejected("invalid_post_id", 2);
+  metrics.record_rejected("no_such_reason");  // → other
+
+  const auto text = metrics.render_prometheus();
+  CHECK_THAT(text, Catch::Contains("novafeed_feed_items_served_total{source=\"follow\"} 4\n"));
+  CHECK_THAT(text, Catch::Contains("novafeed_feed_items_served_total{source=\"trending\"} 1\n"));
+  CHECK_THAT(text, Catch::Contains("novafeed_feed_items_served_total{source=\"affinity\"} 2\n"));
+  CHECK_THAT(text, Catch::Contains("novafeed_feed_source_events_total{source=\"trending\",action=\"impression\"} 1\n"));
+  CHECK_THAT(text, Catch::Contains("novafeed_feed_source_events_total{source=\"trending\",action=\"like\"} 1\n"));
+  CHECK_THAT(text, Catch::Contains("novafeed_feed_source_events_total{source=\"affinity\",action=\"view\"} 1\n"));
+  CHECK_THAT(text, !Catch::Contains("editorial"));
+  CHECK_THAT(text, !Catch::Contains("poke"));
+  CHECK_THAT(text, Catch::Contains("novafeed_feed_dwell_seconds_bucket{source=\"affinity\",le=\"3\"} 0\n"));
+  CHECK_THAT(text, Catch::Contains("novafeed_feed_dwell_seconds_bucket{source=\"affinity\",le=\"5\"} 1\n"));
+  CHECK_THAT(text, Catch::Contains("novafeed_feed_dwell_seconds_sum{source=\"affinity\"} 4.5\n"));
+  CHECK_THAT(text, Catch::Contains("novafeed_feed_request_duration_seconds_count{algo=\"ranked\",cached=\"false\"} 1\n"));
+  CHECK_THAT(text, Catch::Contains("novafeed_feed_request_duration_seconds_count{algo=\"timeline\",cached=\"false\"} 1\n"));
+  CHECK_THAT(text, Catch::Contains("novafeed_events_rejected_total{reason=\"invalid_post_id\"} 2\n"));
+  CHECK_THAT(text, Catch::Contains("novafeed_events_rejected_total{reason=\"other\"} 1\n"));
+}
+
+TEST_CASE("metrics: an event's rejection maps to a bounded reason", "[metrics]") {
+  CHECK(nf::events::rejection_reason("event_id: empty") == "invalid_event_id");
+  CHECK(nf::events::rejection_reason("post_id: expected a positive integer up to 2^63-1, got -1") == "invalid_post_id");
+  CHECK(nf::events::rejection_reason("action: \"poke\" is not one of impression, view, like, comment, share") ==
+        "invalid_action");
+  CHECK(nf::events::rejection_reason("ts: 1 is more than 2592000 s in the past") == "invalid_ts");
+  CHECK(nf::events::rejection_reason("dwell_ms: expected an integer") == "invalid_dwell_ms");
+  CHECK(nf::events::rejection_reason("user_id: 7 differs from the token's user 8") == "user_mismatch");
+  CHECK(nf::events::rejection_reason("expected an event object, got a string") == "invalid_event");
+  // Every word it returns is in the declared set (each a series from the start).
+  const auto& reasons = nf::events::rejection_reasons();
+  for (const char* error : {"event_id: x", "post_id: x", "action: x", "ts: x", "dwell_ms: x", "user_id: x", "x"})
+    CHECK(std::find(reasons.begin(), reasons.end(), nf::events::rejection_reason(error)) != reasons.end());
 }
