@@ -7,6 +7,10 @@
 // of them a number. A panel that shows nothing is a defect of the metric or the panel.
 
 #include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
 
 #include <chrono>
 #include <cmath>
@@ -102,6 +106,25 @@ void start_group_at_end(const std::string& group) {
   INFO(rd_kafka_err2str(err));
   REQUIRE(err == RD_KAFKA_RESP_ERR_NO_ERROR);
   rd_kafka_consumer_close(consumer.get());
+}
+
+// `promtool check metrics` on `text` (Debian's prometheus package ships promtool beside
+// prometheus): its exit code and output.
+std::pair<int, std::string> promtool_check_metrics(const std::string& text) {
+  char path[] = "/tmp/novafeed-monitoring-metrics-XXXXXX";
+  const int fd = mkstemp(path);
+  REQUIRE(fd >= 0);
+  REQUIRE(write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()));
+  close(fd);
+  const std::string command = "promtool check metrics < " + std::string(path) + " 2>&1";
+  std::string output;
+  FILE* pipe = popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  char buffer[4096];
+  while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
+  const int status = pclose(pipe);
+  unlink(path);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
 }
 
 // A dashboard's panel target: where it is, and its expression.
@@ -337,14 +360,19 @@ TEST_CASE("monitoring: every panel of the three dashboards shows series from a r
   });
   CHECK(dead_lettered);
 
-  // The standalone forms answer with their own families (and promtool-valid text is
-  // serve_test's job; here Prometheus must take all three).
-  CHECK_THAT(http("GET", "http://127.0.0.1:" + std::to_string(ingest_port) + "/metrics").body,
-             Catch::Contains("novafeed_ingest_consumed_total") && Catch::Contains("novafeed_cdc_slot_stalled") &&
-                 Catch::Contains("novafeed_dependency_errors_total"));
-  CHECK_THAT(http("GET", "http://127.0.0.1:" + std::to_string(jobs_port) + "/metrics").body,
-             Catch::Contains("novafeed_job_interval_seconds{job=\"hot-posts\"} 60") &&
-                 Catch::Contains("novafeed_dependency_errors_total"));
+  // The standalone forms answer with their own families, in text promtool accepts (serve's
+  // is checked by serve_test).
+  const auto ingest_text = http("GET", "http://127.0.0.1:" + std::to_string(ingest_port) + "/metrics").body;
+  const auto jobs_text = http("GET", "http://127.0.0.1:" + std::to_string(jobs_port) + "/metrics").body;
+  CHECK_THAT(ingest_text, Catch::Contains("novafeed_ingest_consumed_total") && Catch::Contains("novafeed_cdc_slot_stalled") &&
+                              Catch::Contains("novafeed_dependency_errors_total"));
+  CHECK_THAT(jobs_text, Catch::Contains("novafeed_job_interval_seconds{job=\"hot-posts\"} 60") &&
+                            Catch::Contains("novafeed_dependency_errors_total"));
+  for (const auto& text : {ingest_text, jobs_text}) {
+    const auto [code, output] = promtool_check_metrics(text);
+    INFO(output << "\n" << text);
+    CHECK(code == 0);
+  }
 
   // Prometheus has seen the like (and so the traffic before it).
   const bool scraped = eventually(60s, [&] {
