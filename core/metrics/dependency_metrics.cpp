@@ -39,8 +39,10 @@ struct DependencyFamilies {
 };
 
 DependencyFamilies& families() {
-  static DependencyFamilies instance;
-  return instance;
+  // Never destroyed: a client call on a thread that outlives main's statics (a detached
+  // librdkafka callback, a test's leftover thread) must still find it.
+  static auto* instance = new DependencyFamilies;
+  return *instance;
 }
 
 }  // namespace
