@@ -402,10 +402,7 @@ void IngestLoop::set_paused(bool paused) {
 }
 
 void IngestLoop::refresh_lag() {
-  std::map<std::string, int64_t> lag;
-  std::map<std::string, double> lag_seconds;
-  for (const auto& [topic, route] : routes_) lag_seconds[topic] = 0.0;
-  const int64_t now_ms = time::now_ms();
+  std::vector<PartitionPosition> positions;
   rd_kafka_topic_partition_list_t* raw = nullptr;
   if (rd_kafka_assignment(consumer_->get(), &raw) == RD_KAFKA_RESP_ERR_NO_ERROR && raw) {
     PartitionList assignment(raw, &rd_kafka_topic_partition_list_destroy);
@@ -416,19 +413,16 @@ void IngestLoop::refresh_lag() {
       if (rd_kafka_get_watermark_offsets(consumer_->get(), elem.topic, elem.partition, &low, &high) != RD_KAFKA_RESP_ERR_NO_ERROR ||
           high < 0 || elem.offset < 0)
         continue;
-      const int64_t behind = std::max<int64_t>(0, high - elem.offset);
-      lag[std::string(elem.topic) + "/" + std::to_string(elem.partition)] = behind;
-      const auto last = last_timestamp_ms_.find({elem.topic, elem.partition});
-      if (behind > 0 && last != last_timestamp_ms_.end()) {
-        auto& seconds = lag_seconds[elem.topic];
-        seconds = std::max(seconds, std::max<double>(0.0, static_cast<double>(now_ms - last->second) / 1000.0));
-      }
+      PartitionPosition position{elem.topic, elem.partition, std::max<int64_t>(0, high - elem.offset), std::nullopt};
+      if (const auto last = last_timestamp_ms_.find({elem.topic, elem.partition}); last != last_timestamp_ms_.end())
+        position.last_timestamp_ms = last->second;
+      positions.push_back(std::move(position));
     }
   }
-  metrics_.update([&](MetricsSnapshot& m) {
-    m.lag = std::move(lag);
-    m.lag_seconds = std::move(lag_seconds);
-  });
+  std::vector<std::string> topics;
+  for (const auto& [topic, route] : routes_) topics.push_back(topic);
+  const int64_t now_ms = time::now_ms();
+  metrics_.update([&](MetricsSnapshot& m) { set_lag(m, topics, positions, now_ms); });
 }
 
 void IngestLoop::log_metrics() {

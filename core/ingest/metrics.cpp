@@ -34,6 +34,19 @@ void IngestMetrics::record_dead_letters(const std::string& dlq_topic, size_t let
   data_.dead_lettered_by_topic[dlq_topic] += letters;
 }
 
+void set_lag(MetricsSnapshot& m, const std::vector<std::string>& topics, const std::vector<PartitionPosition>& positions,
+             int64_t now_ms) {
+  m.lag.clear();
+  m.lag_seconds.clear();
+  for (const auto& topic : topics) m.lag_seconds[topic] = 0.0;
+  for (const auto& p : positions) {
+    m.lag[p.topic + "/" + std::to_string(p.partition)] = p.behind;
+    if (p.behind <= 0 || !p.last_timestamp_ms) continue;
+    auto& seconds = m.lag_seconds[p.topic];
+    seconds = std::max(seconds, std::max(0.0, static_cast<double>(now_ms - *p.last_timestamp_ms) / 1000.0));
+  }
+}
+
 std::string render_prometheus(const MetricsSnapshot& m) {
   using metrics::append_header, metrics::append_sample;
   std::string out;

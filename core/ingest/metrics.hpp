@@ -9,6 +9,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include <optional>
 
@@ -71,6 +72,19 @@ class IngestMetrics {
   mutable std::mutex mutex_;
   MetricsSnapshot data_;
 };
+
+// Where the consumer stands on one assigned partition.
+struct PartitionPosition {
+  std::string topic;
+  int32_t partition = 0;
+  int64_t behind = 0;                          // messages between its position and the high watermark
+  std::optional<int64_t> last_timestamp_ms;    // Kafka timestamp of the last message consumed from it
+};
+// Sets m.lag ("topic/partition" → behind) and m.lag_seconds: per topic of `topics`, now -
+// the last consumed message's timestamp of its partitions that are behind, the largest;
+// 0 when none is behind (or none has consumed anything yet).
+void set_lag(MetricsSnapshot& m, const std::vector<std::string>& topics, const std::vector<PartitionPosition>& positions,
+             int64_t now_ms);
 
 // The ingest's families in Prometheus text format: novafeed_ingest_* (consumed, inserted
 // rows per table, dead letters per topic, lag in messages and seconds, flushes, insert

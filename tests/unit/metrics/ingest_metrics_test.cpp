@@ -74,3 +74,28 @@ TEST_CASE("metrics: the jobs' families carry each job's interval", "[metrics]") 
   for (const auto& spec : nf::jobs::job_specs())
     CHECK_THAT(text, Catch::Contains("novafeed_job_interval_seconds{job=\"" + std::string(spec.name) + "\"}"));
 }
+
+TEST_CASE("metrics: the ingest's lag in time is the oldest last-consumed message of a partition that is behind",
+          "[metrics]") {
+  nf::ingest::MetricsSnapshot m;
+  const int64_t now = 1'800'000'100'000;
+  nf::ingest::set_lag(m, {"events", "cdc.posts", "cdc.likes"},
+                      {
+                          {"events", 0, 5, now - 2'000},        // behind, last consumed 2 s ago
+                          {"events", 1, 9, now - 7'500},        // behind, 7.5 s ago: the topic's figure
+                          {"events", 2, 0, now - 60'000},       // caught up: an old message does not count
+                          {"cdc.posts", 0, 0, now - 90'000},    // caught up
+                          {"cdc.likes", 0, 3, std::nullopt},    // behind but nothing consumed yet: unknown, 0
+                      },
+                      now);
+  CHECK(m.lag_seconds.at("events") == Approx(7.5));
+  CHECK(m.lag_seconds.at("cdc.posts") == 0);
+  CHECK(m.lag_seconds.at("cdc.likes") == 0);
+  CHECK(m.lag.at("events/1") == 9);
+  CHECK(m.lag.at("cdc.posts/0") == 0);
+  CHECK(m.lag.size() == 5);
+  // A revoked partition leaves the figures at the next refresh.
+  nf::ingest::set_lag(m, {"events"}, {{"events", 0, 0, now}}, now);
+  CHECK(m.lag.size() == 1);
+  CHECK(m.lag_seconds.at("events") == 0);
+}
