@@ -150,6 +150,9 @@ std::optional<std::string> FeedService::page_in_process(uint64_t user_id, size_t
 }
 
 std::optional<CachedFeed> FeedService::cached_feed(uint64_t user_id, int64_t now_ms) {
+  // A user on the timeline side of the canary is served the timeline: a ranked feed
+  // still cached from before is not what they see.
+  if (!canary_.ranked(user_id)) return std::nullopt;
   if (const auto entry = in_process(user_id, now_ms)) return entry->feed();
   return sources_.read_cache(user_id);
 }

@@ -84,7 +84,8 @@ class FeedService {
                                              int64_t now_ms, ServedSources* served = nullptr);
 
   // The user's cached ranked list as a hit would read it (memory, else Redis), nullopt on
-  // a miss; never ranks, never throws. For attributing events to the feed's sources.
+  // a miss or for a user on the timeline side of the canary; never ranks, never throws.
+  // For attributing events to the feed's sources.
   std::optional<CachedFeed> cached_feed(uint64_t user_id, int64_t now_ms);
 
   // Always computed fresh; never reads or writes the cache.

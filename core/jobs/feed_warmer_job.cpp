@@ -65,7 +65,17 @@ std::vector<uint64_t> needing_warmth(redis::Pool& redis, const std::vector<uint6
 JobOutcome run_feed_warmer(JobContext& context, const RunOptions& options) {
   if (!context.feeds) fail_check("feed-warmer: no feed service in this process (a bug: the job context lacks it)");
   const int64_t interval_s = context.config->get_int("jobs.feed_warmer_interval_s");
-  const auto active = most_active_users(context.clickhouse, options.now_ms, context.config->get_int("jobs.feed_warmer_users"));
+  // Only users on the ranked side of the canary (feed.ranked_percent): the others are
+  // served the timeline, so a ranked feed warmed for them would never be read. The most
+  // active are read in proportion, then cut to the limit.
+  const auto& canary = context.feeds->canary();
+  const int64_t limit = context.config->get_int("jobs.feed_warmer_users");
+  const int64_t percent = std::max(1, canary.percent());
+  auto active = canary.percent() <= 0 ? std::vector<uint64_t>{}
+                                      : most_active_users(context.clickhouse, options.now_ms,
+                                                          std::min<int64_t>(limit * 100 / percent, limit * 100));
+  std::erase_if(active, [&](uint64_t user) { return !canary.ranked(user); });
+  if (static_cast<int64_t>(active.size()) > limit) active.resize(static_cast<size_t>(limit));
   // A feed that would expire before the next run (with a margin for a late run) is warmed now.
   const auto users = needing_warmth(*context.redis, active, interval_s + std::max<int64_t>(5, interval_s / 5));
 

@@ -360,6 +360,17 @@ TEST_CASE("jobs: feed-warmer caches the most active users' feeds, equal to a rec
     REQUIRE(value.has_value());
     CHECK(json::parse(*value)["computed_at"] == computed_at);  // not recomputed
   }
+
+  // Users on the timeline side of the canary are served the timeline: none is warmed.
+  for (const auto user : users) nf::test::redis_del("feed:v1:" + std::to_string(user));
+  const auto canary = world.run_json({"--json", "--set", "feed.ranked_percent=0", "--set", "jobs.feed_warmer_users=2",
+                                      "jobs", "run", "feed-warmer", "--once"},
+                                     0);
+  INFO(canary.dump(2));
+  CHECK(canary["runs"][0]["result"] == "ok");
+  CHECK(canary["runs"][0]["facts"]["active_users"] == 0);
+  CHECK(canary["runs"][0]["facts"]["warmed"] == 0);
+  for (const auto user : users) CHECK_FALSE(nf::test::redis_get("feed:v1:" + std::to_string(user)).has_value());
 }
 
 TEST_CASE("jobs: retention drops expired partitions where a table has no TTL and checks the TTL where it has one",
