@@ -16,6 +16,7 @@ _novafeed() {
       "|serve") cmdpath="serve" ;;
       "|latency") cmdpath="latency" ;;
       "|doctor") cmdpath="doctor" ;;
+      "|dlq") cmdpath="dlq" ;;
       "|seed") cmdpath="seed" ;;
       "|feed") cmdpath="feed" ;;
       "|token") cmdpath="token" ;;
@@ -33,6 +34,9 @@ _novafeed() {
       "jobs|run") cmdpath="jobs run" ;;
       "jobs|list") cmdpath="jobs list" ;;
       "jobs|status") cmdpath="jobs status" ;;
+      "dlq|list") cmdpath="dlq list" ;;
+      "dlq|show") cmdpath="dlq show" ;;
+      "dlq|replay") cmdpath="dlq replay" ;;
       "completion|bash") cmdpath="completion bash" ;;
       "completion|zsh") cmdpath="completion zsh" ;;
       "completion|fish") cmdpath="completion fish" ;;
@@ -87,11 +91,13 @@ _novafeed() {
     "ingest|-h") COMPREPLY=(); return ;;
     "ingest|--max-messages") COMPREPLY=(); return ;;
     "ingest|--idle-exit") COMPREPLY=(); return ;;
+    "ingest|--metrics-listen") COMPREPLY=(); return ;;
     "jobs|--help") COMPREPLY=(); return ;;
     "jobs|-h") COMPREPLY=(); return ;;
     "jobs run|--help") COMPREPLY=(); return ;;
     "jobs run|-h") COMPREPLY=(); return ;;
     "jobs run|--once") COMPREPLY=(); return ;;
+    "jobs run|--metrics-listen") COMPREPLY=(); return ;;
     "jobs list|--help") COMPREPLY=(); return ;;
     "jobs list|-h") COMPREPLY=(); return ;;
     "jobs status|--help") COMPREPLY=(); return ;;
@@ -110,6 +116,31 @@ _novafeed() {
     "latency|--timeout") COMPREPLY=(); return ;;
     "doctor|--help") COMPREPLY=(); return ;;
     "doctor|-h") COMPREPLY=(); return ;;
+    "dlq|--help") COMPREPLY=(); return ;;
+    "dlq|-h") COMPREPLY=(); return ;;
+    "dlq list|--help") COMPREPLY=(); return ;;
+    "dlq list|-h") COMPREPLY=(); return ;;
+    "dlq list|--topic") COMPREPLY=(); return ;;
+    "dlq list|--since") COMPREPLY=(); return ;;
+    "dlq list|--group") COMPREPLY=(); return ;;
+    "dlq list|--samples") COMPREPLY=(); return ;;
+    "dlq show|--help") COMPREPLY=(); return ;;
+    "dlq show|-h") COMPREPLY=(); return ;;
+    "dlq show|--topic") COMPREPLY=(); return ;;
+    "dlq show|--since") COMPREPLY=(); return ;;
+    "dlq show|--group") COMPREPLY=(); return ;;
+    "dlq show|--reason") COMPREPLY=(); return ;;
+    "dlq show|--offset") COMPREPLY=(); return ;;
+    "dlq show|--limit") COMPREPLY=(); return ;;
+    "dlq replay|--help") COMPREPLY=(); return ;;
+    "dlq replay|-h") COMPREPLY=(); return ;;
+    "dlq replay|--topic") COMPREPLY=(); return ;;
+    "dlq replay|--since") COMPREPLY=(); return ;;
+    "dlq replay|--group") COMPREPLY=(); return ;;
+    "dlq replay|--reason") COMPREPLY=(); return ;;
+    "dlq replay|--offset") COMPREPLY=(); return ;;
+    "dlq replay|--all") COMPREPLY=(); return ;;
+    "dlq replay|--dry-run") COMPREPLY=(); return ;;
     "seed|--help") COMPREPLY=(); return ;;
     "seed|-h") COMPREPLY=(); return ;;
     "seed|--scale") COMPREPLY=($(compgen -W "spec demo small" -- "$cur")); return ;;
@@ -129,6 +160,8 @@ _novafeed() {
     "feed|--limit") COMPREPLY=(); return ;;
     "feed|--explain") COMPREPLY=(); return ;;
     "feed|--no-cache") COMPREPLY=(); return ;;
+    "feed|--compare") COMPREPLY=(); return ;;
+    "feed|--sample") COMPREPLY=(); return ;;
     "token|--help") COMPREPLY=(); return ;;
     "token|-h") COMPREPLY=(); return ;;
     "token|--user") COMPREPLY=(); return ;;
@@ -155,7 +188,7 @@ _novafeed() {
   esac
   local words
   case "$cmdpath" in
-    "") words="schema connectors backfill verify ingest jobs serve latency doctor seed feed token config completion --help --version --config --set --json --log-level" ;;
+    "") words="schema connectors backfill verify ingest jobs serve latency doctor dlq seed feed token config completion --help --version --config --set --json --log-level" ;;
     "schema") words="apply status --help --help --version --config --set --json --log-level" ;;
     "schema apply") words="--help --target --dry-run --help --version --config --set --json --log-level" ;;
     "schema status") words="--help --target --help --version --config --set --json --log-level" ;;
@@ -169,16 +202,20 @@ _novafeed() {
     "connectors config") words="--help --show-secrets --help --version --config --set --json --log-level" ;;
     "backfill") words="--help --table --since --jobs --resume --ids --help --version --config --set --json --log-level" ;;
     "verify") words="--help --table --since --min-age --help --version --config --set --json --log-level" ;;
-    "ingest") words="--help --max-messages --idle-exit --help --version --config --set --json --log-level" ;;
+    "ingest") words="--help --max-messages --idle-exit --metrics-listen --help --version --config --set --json --log-level" ;;
     "jobs") words="run list status --help --help --version --config --set --json --log-level" ;;
-    "jobs run") words="--help --once --help --version --config --set --json --log-level" ;;
+    "jobs run") words="--help --once --metrics-listen --help --version --config --set --json --log-level" ;;
     "jobs list") words="--help --help --version --config --set --json --log-level" ;;
     "jobs status") words="--help --help --version --config --set --json --log-level" ;;
     "serve") words="--help --listen --with-ingest --with-jobs --help --version --config --set --json --log-level" ;;
     "latency") words="--help --samples --path --gate --api --timeout --help --version --config --set --json --log-level" ;;
     "doctor") words="--help --help --version --config --set --json --log-level" ;;
+    "dlq") words="list show replay --help --help --version --config --set --json --log-level" ;;
+    "dlq list") words="--help --topic --since --group --samples --help --version --config --set --json --log-level" ;;
+    "dlq show") words="--help --topic --since --group --reason --offset --limit --help --version --config --set --json --log-level" ;;
+    "dlq replay") words="--help --topic --since --group --reason --offset --all --dry-run --help --version --config --set --json --log-level" ;;
     "seed") words="--help --scale --users --follows-per-user --posts --hours --likes --comments --events --seed --now --truncate --help --version --config --set --json --log-level" ;;
-    "feed") words="--help --user --limit --explain --no-cache --help --version --config --set --json --log-level" ;;
+    "feed") words="--help --user --limit --explain --no-cache --compare --sample --help --version --config --set --json --log-level" ;;
     "token") words="--help --user --ttl --help --version --config --set --json --log-level" ;;
     "config") words="--help --print --help --version --config --set --json --log-level" ;;
     "completion") words="bash zsh fish --help --help --version --config --set --json --log-level" ;;

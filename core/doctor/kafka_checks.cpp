@@ -75,8 +75,8 @@ CheckResult judge_dead_letters(const std::vector<std::pair<std::string, int64_t>
   if (total > 0) {
     result.status = Status::warn;
     result.detail = std::to_string(total) + " messages dead-lettered in the last hour (" + list + ")";
-    result.hint = "each carries its reason in its headers (docs/ingest.md, Dead letters); read the latest: "
-                  "kcat -C -t TOPIC -o -10 -e -f '%h %s\\n'";
+    result.hint = "see why: novafeed dlq list --since 1h; once the cause is fixed, novafeed dlq replay --reason ... "
+                  "(docs/dlq.md)";
     return result;
   }
   result.detail = "no message dead-lettered in the last hour" + (list.empty() ? std::string() : " (" + list + ")");

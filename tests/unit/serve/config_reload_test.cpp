@@ -65,7 +65,7 @@ TEST_CASE("config reload: a bad percent keeps the old one, other keys need a res
   CHECK(canary.percent() == 20);
 }
 
-TEST_CASE("config reload: nothing changed says so; a file that fails to load changes nothing", "[serve][canary]") {
+TEST_CASE("config reload: nothing changed says so, and a file that fails to load changes nothing", "[serve][canary]") {
   const auto config = config_with({{"NOVAFEED_FEED_RANKED_PERCENT", "40"}});
   nf::feed::Canary canary(40);
   nf::config::Config in_force;
