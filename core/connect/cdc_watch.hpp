@@ -7,12 +7,10 @@
 // walsender connected (and silent) for two heartbeat intervals, so a task that has just
 // taken the slot is never ended, and ending an already-ended one is a no-op.
 
-#include <chrono>
-#include <condition_variable>
-#include <mutex>
-#include <thread>
+#include <string>
 
 #include "core/config/config.hpp"
+#include "core/process/periodic.hpp"
 
 namespace nf::connect {
 
@@ -20,19 +18,13 @@ class CdcWatch {
  public:
   // Starts the thread unless cdc.watch_interval_ms is 0; the first look is one interval in.
   explicit CdcWatch(config::Config config);
-  ~CdcWatch();  // stops and joins
-  CdcWatch(const CdcWatch&) = delete;
-  CdcWatch& operator=(const CdcWatch&) = delete;
 
  private:
-  void run();
+  void look();
 
   config::Config config_;
-  std::chrono::milliseconds interval_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stop_ = false;
-  std::thread thread_;
+  std::string last_problem_;  // logged once until it changes, not every interval
+  process::Periodic thread_;  // last: stopped and joined before the members it reads go
 };
 
 }  // namespace nf::connect

@@ -2,20 +2,15 @@
 #include <cstdio>
 
 #include "core/feed/compare.hpp"
+#include "core/feed/text_format.hpp"
 #include "core/time/rfc3339.hpp"
 
 namespace nf::feed {
 
 namespace {
 
-template <typename... Args>
-std::string format(const char* pattern, Args... args) {
-  char buffer[512];
-  std::snprintf(buffer, sizeof buffer, pattern, args...);
-  return buffer;
-}
-
-std::string source_label(ranking::Source source) { return std::string(ranking::source_name(source)); }
+using text::format;
+using text::source_label;
 
 std::string describe_tau(const std::optional<double>& tau) { return tau ? format("%.3f", *tau) : "undefined"; }
 

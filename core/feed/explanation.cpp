@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <map>
 
+#include "core/feed/text_format.hpp"
 #include "core/time/rfc3339.hpp"
 
 namespace nf::feed {
@@ -12,14 +13,8 @@ namespace {
 
 constexpr size_t kDroppedShown = 10;  // per reason, in text; JSON has them all
 
-template <typename... Args>
-std::string format(const char* pattern, Args... args) {
-  char buffer[512];
-  std::snprintf(buffer, sizeof buffer, pattern, args...);
-  return buffer;
-}
-
-std::string source_label(ranking::Source source) { return std::string(ranking::source_name(source)); }
+using text::format;
+using text::source_label;
 
 std::string describe_source_counts(const std::vector<SourceCount>& sources) {
   std::string out;

@@ -46,33 +46,17 @@ CdcState probe_cdc(const config::Config& config, const std::optional<int64_t>& l
 CdcProbe::CdcProbe(config::Config config, IngestMetrics& metrics)
     : config_(std::move(config)),
       metrics_(metrics),
-      interval_(std::max<int64_t>(0, config_.get_int("cdc.probe_interval_ms"))) {
-  if (interval_.count() > 0) thread_ = std::thread([this] { run(); });
-}
+      thread_("cdc probe", std::chrono::milliseconds(std::max<int64_t>(0, config_.get_int("cdc.probe_interval_ms"))),
+              process::Periodic::First::now, [this] { look(); }) {}
 
-CdcProbe::~CdcProbe() {
-  {
-    std::lock_guard lock(mutex_);
-    stop_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-void CdcProbe::run() {
-  std::string last_problem;  // logged once until it changes
-  std::unique_lock lock(mutex_);
-  do {
-    lock.unlock();
-    const auto last = metrics_.snapshot().cdc;
-    std::string problem;
-    const auto state = probe_cdc(config_, last ? last->retained_wal_bytes : std::nullopt, &problem);
-    metrics_.update([&state](MetricsSnapshot& m) { m.cdc = state; });
-    if (!problem.empty() && problem != last_problem) spdlog::warn("cdc probe: {}", problem);
-    if (problem.empty() && !last_problem.empty()) spdlog::info("cdc probe: slot and connector readable again");
-    last_problem = problem;
-    lock.lock();
-  } while (!wake_.wait_for(lock, interval_, [this] { return stop_; }));
+void CdcProbe::look() {
+  const auto last = metrics_.snapshot().cdc;
+  std::string problem;
+  const auto state = probe_cdc(config_, last ? last->retained_wal_bytes : std::nullopt, &problem);
+  metrics_.update([&state](MetricsSnapshot& m) { m.cdc = state; });
+  if (!problem.empty() && problem != last_problem_) spdlog::warn("cdc probe: {}", problem);
+  if (problem.empty() && !last_problem_.empty()) spdlog::info("cdc probe: slot and connector readable again");
+  last_problem_ = problem;
 }
 
 }  // namespace nf::ingest

@@ -8,13 +8,12 @@
 // Read-only: healing is CdcWatch's job (core/connect/cdc_watch.hpp). A dependency that
 // does not answer reads as not active / not running, and is logged once until it answers.
 
-#include <chrono>
-#include <condition_variable>
-#include <mutex>
-#include <thread>
+#include <optional>
+#include <string>
 
 #include "core/config/config.hpp"
 #include "core/ingest/metrics.hpp"
+#include "core/process/periodic.hpp"
 
 namespace nf::ingest {
 
@@ -24,22 +23,16 @@ CdcState probe_cdc(const config::Config& config, const std::optional<int64_t>& l
 
 class CdcProbe {
  public:
-  // Starts the thread unless cdc.probe_interval_ms is 0.
+  // Starts the thread unless cdc.probe_interval_ms is 0; the first look is at once.
   CdcProbe(config::Config config, IngestMetrics& metrics);
-  ~CdcProbe();  // stops and joins
-  CdcProbe(const CdcProbe&) = delete;
-  CdcProbe& operator=(const CdcProbe&) = delete;
 
  private:
-  void run();
+  void look();
 
   config::Config config_;
   IngestMetrics& metrics_;
-  std::chrono::milliseconds interval_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stop_ = false;
-  std::thread thread_;
+  std::string last_problem_;  // logged once until it changes
+  process::Periodic thread_;  // last: stopped and joined before the members it reads go
 };
 
 }  // namespace nf::ingest

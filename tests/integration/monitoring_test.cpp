@@ -41,6 +41,7 @@
 #include "tests/support/prometheus_server.hpp"
 #include "tests/support/run.hpp"
 #include "tests/support/stack.hpp"
+#include "tests/support/promtool.hpp"
 
 namespace {
 
@@ -106,25 +107,6 @@ void start_group_at_end(const std::string& group) {
   INFO(rd_kafka_err2str(err));
   REQUIRE(err == RD_KAFKA_RESP_ERR_NO_ERROR);
   rd_kafka_consumer_close(consumer.get());
-}
-
-// `promtool check metrics` on `text` (Debian's prometheus package ships promtool beside
-// prometheus): its exit code and output.
-std::pair<int, std::string> promtool_check_metrics(const std::string& text) {
-  char path[] = "/tmp/novafeed-monitoring-metrics-XXXXXX";
-  const int fd = mkstemp(path);
-  REQUIRE(fd >= 0);
-  REQUIRE(write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()));
-  close(fd);
-  const std::string command = "promtool check metrics < " + std::string(path) + " 2>&1";
-  std::string output;
-  FILE* pipe = popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  char buffer[4096];
-  while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
-  const int status = pclose(pipe);
-  unlink(path);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
 }
 
 // A dashboard's panel target: where it is, and its expression.
@@ -369,7 +351,7 @@ TEST_CASE("monitoring: every panel of the three dashboards shows series from a r
   CHECK_THAT(jobs_text, Catch::Contains("novafeed_job_interval_seconds{job=\"hot-posts\"} 60") &&
                             Catch::Contains("novafeed_dependency_errors_total"));
   for (const auto& text : {ingest_text, jobs_text}) {
-    const auto [code, output] = promtool_check_metrics(text);
+    const auto [code, output] = nf::test::run_promtool("check metrics", text);
     INFO(output << "\n" << text);
     CHECK(code == 0);
   }

@@ -33,6 +33,7 @@
 #include "tests/support/run.hpp"
 #include "tests/support/recompute_feed.hpp"
 #include "tests/support/stack.hpp"
+#include "tests/support/promtool.hpp"
 
 namespace {
 
@@ -185,24 +186,6 @@ bool promtool_available() {
   if (ci && std::string(ci) == "true") FAIL("promtool is not installed (scripts/test installs Debian's prometheus)");
   WARN("promtool not installed: /metrics and the alert rules were NOT checked by promtool");
   return false;
-}
-
-// Runs `promtool <args>` with `input` on stdin; returns its exit code and output.
-std::pair<int, std::string> run_promtool(const std::string& args, const std::string& input) {
-  char path[] = "/tmp/novafeed-promtool-XXXXXX";
-  const int fd = mkstemp(path);
-  REQUIRE(fd >= 0);
-  REQUIRE(write(fd, input.data(), input.size()) == static_cast<ssize_t>(input.size()));
-  close(fd);
-  const std::string command = "promtool " + args + " < " + path + " 2>&1";
-  std::string output;
-  FILE* pipe = popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  char buffer[4096];
-  while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
-  const int status = pclose(pipe);
-  unlink(path);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
 }
 
 }  // namespace
@@ -679,10 +662,10 @@ TEST_CASE("serve: each bad request gets its 4xx and the server keeps serving", "
   // Prometheus's own linter agrees with the exposition, and with the example alert rules
   // (which name these metrics).
   if (promtool_available()) {
-    const auto metrics_check = run_promtool("check metrics", prometheus.body);
+    const auto metrics_check = nf::test::run_promtool("check metrics", prometheus.body);
     INFO(metrics_check.second);
     CHECK(metrics_check.first == 0);
-    const auto rules_check = run_promtool("check rules " + nf::test::source_dir() + "/examples/monitoring/novafeed-rules.yml", "");
+    const auto rules_check = nf::test::run_promtool("check rules " + nf::test::source_dir() + "/examples/monitoring/novafeed-rules.yml", "");
     INFO(rules_check.second);
     CHECK(rules_check.first == 0);
   }
