@@ -1,5 +1,6 @@
 #include "cmd/global_options.hpp"
 #include "core/backfill/backfill.hpp"
+#include "core/catalog/tables.hpp"
 #include "core/output/logging.hpp"
 
 namespace {
@@ -14,7 +15,7 @@ void register_backfill(CLI::App& app, GlobalOptions& global) {
   auto* cmd = app.add_subcommand("backfill", "Bulk-copy PostgreSQL tables into ClickHouse (parallel, resumable)");
   auto flags = std::make_shared<BackfillFlags>();
   with_choices(cmd->add_option("--table", flags->table, "table to copy (default all)"),
-               {"users", "posts", "follows", "likes", "comments", "all"});
+               nf::catalog::table_choices());
   cmd->add_option("--since", flags->since, "only rows changed in this window, e.g. 24h (default all)")
       ->type_name("DURATION");
   cmd->add_option("--jobs", flags->jobs, "parallel workers (default backfill.jobs)")->type_name("N");

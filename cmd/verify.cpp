@@ -1,5 +1,6 @@
 #include "cmd/global_options.hpp"
 #include "core/backfill/backfill.hpp"
+#include "core/catalog/tables.hpp"
 #include "core/error/error.hpp"
 #include "core/time/duration.hpp"
 #include "core/verify/verify.hpp"
@@ -14,7 +15,7 @@ void register_verify(CLI::App& app, GlobalOptions& global) {
   auto* cmd = app.add_subcommand("verify", "Compare PostgreSQL and ClickHouse and narrow drift down to ids");
   auto flags = std::make_shared<VerifyFlags>();
   with_choices(cmd->add_option("--table", flags->table, "table to compare (default all)"),
-               {"users", "posts", "follows", "likes", "comments", "all"});
+               nf::catalog::table_choices());
   cmd->add_option("--since", flags->since, "compare rows changed in this window (default 24h; `all` for every row)")
       ->type_name("DURATION");
   cmd->add_option("--min-age", flags->min_age, "skip rows younger than this (CDC lag is not drift; default 30s)")

@@ -140,7 +140,7 @@ void check_request(const BackfillRequest& request) {
 
 BackfillReport run_backfill(const config::Config& config, const BackfillRequest& request) {
   check_request(request);
-  const auto tables = select_tables(request.table);
+  const auto tables = catalog::select_tables(request.table);
   const auto started = Clock::now();
   const pg::Settings pg_settings = pg::settings_from(config);
   ch::Settings ch_settings = ch::settings_from(config);

@@ -2,6 +2,8 @@
 
 namespace nf::backfill {
 
+using catalog::ColumnType;
+
 std::string join_numbers(const std::vector<uint64_t>& numbers) {
   std::string out;
   for (uint64_t n : numbers) {
@@ -14,12 +16,12 @@ std::string join_numbers(const std::vector<uint64_t>& numbers) {
 std::string copy_select_list(const TableSpec& table, uint64_t version) {
   std::string list;
   for (const auto& column : table.columns) {
-    const bool is_time = column.kind == ColumnKind::timestamp || column.kind == ColumnKind::nullable_timestamp;
+    const bool is_time = column.type == ColumnType::date_time || column.type == ColumnType::nullable_date_time;
     list += is_time ? pg_epoch_seconds(column.name) : column.name;
     list += ", ";
   }
   list += std::to_string(version) + ", ";
-  list += table.soft_delete ? "(deleted_at IS NOT NULL)::int" : "0";
+  list += table.soft_delete() ? "(" + table.soft_delete_column + " IS NOT NULL)::int" : "0";
   return list;
 }
 

@@ -21,9 +21,9 @@ std::set<std::vector<uint64_t>> clickhouse_keys(const ch::Client& client, const 
                                                 const std::vector<uint64_t>& ids) {
   const std::string keys = key_list(table);
   // The ids go as an external table: a statement stays small however many ids are repaired.
-  const auto rows = client.query("SELECT " + keys + " FROM (SELECT " + keys + ", _deleted" +
-                                     (table.soft_delete ? ", deleted_at" : "") + " FROM " + table.name +
-                                     " FINAL WHERE " + table.range_column() + " IN nf_ids) WHERE " +
+  const std::string soft_delete = table.soft_delete() ? ", " + table.soft_delete_column : "";
+  const auto rows = client.query("SELECT " + keys + " FROM (SELECT " + keys + ", _deleted" + soft_delete + " FROM " +
+                                     table.name + " FINAL WHERE " + table.range_column() + " IN nf_ids) WHERE " +
                                      ch_present_condition(table),
                                  {ch::id_table("nf_ids", "id", ids)});
   std::set<std::vector<uint64_t>> out;

@@ -1,5 +1,7 @@
 #include "core/config/config.hpp"
 
+#include "core/catalog/tables.hpp"
+
 namespace nf::config {
 
 // Defaults match the local stack started by scripts/stack (ports chosen not to collide
@@ -31,7 +33,7 @@ const std::vector<OptionSpec>& option_specs() {
       {"connect.timeout_ms", "10000", "timeout for Kafka Connect REST requests"},
       {"connect.connector", "novafeed-postgres", "name of the Debezium connector"},
 
-      {"cdc.tables", "users,posts,follows,likes,comments", "PostgreSQL tables captured by CDC"},
+      {"cdc.tables", catalog::table_list(), "PostgreSQL tables captured by CDC"},
       {"cdc.schema", "public", "PostgreSQL schema of the captured tables"},
       {"cdc.slot", "novafeed_slot", "logical replication slot used by Debezium"},
       {"cdc.publication", "novafeed_cdc", "publication created by `schema apply`"},

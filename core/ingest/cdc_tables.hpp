@@ -1,36 +1,22 @@
 #pragma once
-// The ClickHouse CDC tables `ingest cdc` writes (schema/clickhouse/0001_cdc_tables.sql):
-// their source columns, which of them form the primary key, and which one marks a soft
-// delete. The bookkeeping columns _version, _deleted and _ingested_at are added to every
-// row by the decoder and the batch.
+// The ClickHouse CDC tables `ingest cdc` writes, by the names the ingest uses: the
+// catalog's tables (core/catalog/tables.hpp, the one declaration of their columns, keys
+// and soft-delete column). The bookkeeping columns _version, _deleted and _ingested_at
+// are added to every row by the decoder and the batch.
 
-#include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/catalog/tables.hpp"
+
 namespace nf::ingest {
 
-enum class ColumnType {
-  uint64,             // PostgreSQL bigint
-  string,             // text
-  date_time,          // timestamptz NOT NULL → DateTime
-  nullable_date_time  // timestamptz NULL → Nullable(DateTime)
-};
-
-struct CdcColumn {
-  std::string name;
-  ColumnType type;
-};
-
-struct CdcTable {
-  std::string name;
-  std::vector<CdcColumn> columns;      // in table order
-  std::vector<std::string> key;        // primary key columns
-  std::string soft_delete_column;      // set ⇒ deleted; "" when the table has none
-};
+using catalog::ColumnType;
+using CdcColumn = catalog::Column;
+using CdcTable = catalog::Table;
 
 // The tables novafeed captures; nullptr for a table it does not know.
-const CdcTable* find_cdc_table(std::string_view name);
-const std::vector<CdcTable>& cdc_tables();
+inline const CdcTable* find_cdc_table(std::string_view name) { return catalog::find_table(name); }
+inline const std::vector<CdcTable>& cdc_tables() { return catalog::tables(); }
 
 }  // namespace nf::ingest

@@ -26,32 +26,32 @@
 #include <string_view>
 #include <vector>
 
-#include "core/backfill/tables.hpp"
+#include "core/catalog/tables.hpp"
 
 namespace nf::verify {
 
-using backfill::TableSpec;
+using catalog::Table;
 
 // The names of the compared fields, in canonical order: every column, then "deleted".
-std::vector<std::string> field_names(const TableSpec& table);
+std::vector<std::string> field_names(const Table& table);
 
 // Per-field SQL expressions yielding each field's canonical text.
-std::vector<std::string> pg_field_expressions(const TableSpec& table);
-std::vector<std::string> ch_field_expressions(const TableSpec& table);
+std::vector<std::string> pg_field_expressions(const Table& table);
+std::vector<std::string> ch_field_expressions(const Table& table);
 
 // The row hash as SQL (bigint in PostgreSQL, UInt64 in ClickHouse; equal values).
-std::string pg_row_hash(const TableSpec& table);
-std::string ch_row_hash(const TableSpec& table);
+std::string pg_row_hash(const Table& table);
+std::string ch_row_hash(const Table& table);
 
 // Canonical text per field, for the leaf comparison: integers and epoch seconds in
 // decimal, text as "byte-length:bytes", NULL as "", then the deleted flag. `values` are
 // the columns in table order in that form (text raw), nullopt for NULL.
-std::vector<std::string> canonical_fields(const TableSpec& table, const std::vector<std::optional<std::string>>& values,
+std::vector<std::string> canonical_fields(const Table& table, const std::vector<std::optional<std::string>>& values,
                                           bool deleted);
 std::string canonical_text(const std::vector<std::string>& fields);
 
 // C++ reference of the row hash, from the same `values`.
-uint64_t row_hash(const TableSpec& table, const std::vector<std::optional<std::string>>& values, bool deleted);
+uint64_t row_hash(const Table& table, const std::vector<std::optional<std::string>>& values, bool deleted);
 
 // Bytes 8..11 of MD5(text) as a big-endian number (the text field's input to the hash).
 uint64_t text_hash32(std::string_view text);

@@ -14,7 +14,7 @@ std::string bucket_filter(const std::string& key, uint64_t filter_modulus, const
 
 // The latest version of every row of `table` ClickHouse holds as present, with key
 // filter (safe under FINAL: all versions of a row share the key).
-std::string ch_latest(const TableSpec& table, const std::string& key_condition) {
+std::string ch_latest(const Table& table, const std::string& key_condition) {
   std::string columns;
   for (const auto& column : table.columns) columns += column.name + ", ";
   return "(SELECT " + columns + "_deleted FROM " + table.name + " FINAL" +
@@ -40,7 +40,7 @@ std::vector<ch::ExternalTable> bucket_tables(const std::vector<uint64_t>& bucket
   return {ch::id_table(kBucketsTable, "bucket", buckets)};
 }
 
-std::string key_columns(const TableSpec& table) {
+std::string key_columns(const Table& table) {
   std::string out;
   for (const auto& key : table.key) out += key + ", ";
   return out;
@@ -48,7 +48,7 @@ std::string key_columns(const TableSpec& table) {
 
 }  // namespace
 
-std::string pg_stats_sql(const TableSpec& table, const Window& window, uint64_t group_modulus, uint64_t filter_modulus,
+std::string pg_stats_sql(const Table& table, const Window& window, uint64_t group_modulus, uint64_t filter_modulus,
                            const std::vector<uint64_t>& filter_buckets) {
   const std::string& key = table.range_column();
   std::string where = "updated_at < to_timestamp(" + std::to_string(window.cutoff_epoch_s + 1) + ")";
@@ -58,7 +58,7 @@ std::string pg_stats_sql(const TableSpec& table, const Window& window, uint64_t 
          table.name + " WHERE " + where + " GROUP BY 1";
 }
 
-ch::Query ch_stats_sql(const TableSpec& table, const Window& window, uint64_t group_modulus, uint64_t filter_modulus,
+ch::Query ch_stats_sql(const Table& table, const Window& window, uint64_t group_modulus, uint64_t filter_modulus,
                        const std::vector<uint64_t>& filter_buckets) {
   const std::string& key = table.range_column();
   std::string where = backfill::ch_present_condition(table) +
@@ -71,14 +71,14 @@ ch::Query ch_stats_sql(const TableSpec& table, const Window& window, uint64_t gr
           bucket_tables(filter_buckets)};
 }
 
-std::string pg_rows_sql(const TableSpec& table, uint64_t modulus, const std::vector<uint64_t>& buckets) {
+std::string pg_rows_sql(const Table& table, uint64_t modulus, const std::vector<uint64_t>& buckets) {
   std::string fields;
   for (const auto& field : pg_field_expressions(table)) fields += ", " + field;
   return "SELECT " + key_columns(table) + backfill::pg_epoch_seconds("updated_at") + fields + " FROM " + table.name +
          " WHERE " + key_condition(table.range_column(), modulus, buckets);
 }
 
-ch::Query ch_rows_sql(const TableSpec& table, uint64_t modulus, const std::vector<uint64_t>& buckets) {
+ch::Query ch_rows_sql(const Table& table, uint64_t modulus, const std::vector<uint64_t>& buckets) {
   std::string fields;
   const auto expressions = ch_field_expressions(table);
   for (size_t i = 0; i < expressions.size(); ++i) fields += ", " + expressions[i] + " AS nf_f" + std::to_string(i);
@@ -88,7 +88,7 @@ ch::Query ch_rows_sql(const TableSpec& table, uint64_t modulus, const std::vecto
           bucket_tables(buckets)};
 }
 
-Side postgres_side(backfill::PgSession& session, const TableSpec& table, const Window& window) {
+Side postgres_side(backfill::PgSession& session, const Table& table, const Window& window) {
   Side side;
   side.stats = [&session, &table, window](uint64_t group, uint64_t filter, const std::vector<uint64_t>& buckets) {
     BucketStats stats;
@@ -111,7 +111,7 @@ Side postgres_side(backfill::PgSession& session, const TableSpec& table, const W
   return side;
 }
 
-Side clickhouse_side(const ch::Client& client, const TableSpec& table, const Window& window) {
+Side clickhouse_side(const ch::Client& client, const Table& table, const Window& window) {
   Side side;
   side.stats = [&client, &table, window](uint64_t group, uint64_t filter, const std::vector<uint64_t>& buckets) {
     BucketStats stats;

@@ -18,14 +18,14 @@ namespace nf::verify {
 // SQL builders (exposed for tests). ClickHouse's read the bucket set as the external
 // table nf_buckets, so a statement stays a few hundred bytes however many buckets a level
 // narrows to.
-std::string pg_stats_sql(const TableSpec& table, const Window& window, uint64_t group_modulus, uint64_t filter_modulus,
+std::string pg_stats_sql(const Table& table, const Window& window, uint64_t group_modulus, uint64_t filter_modulus,
                            const std::vector<uint64_t>& filter_buckets);
-ch::Query ch_stats_sql(const TableSpec& table, const Window& window, uint64_t group_modulus, uint64_t filter_modulus,
+ch::Query ch_stats_sql(const Table& table, const Window& window, uint64_t group_modulus, uint64_t filter_modulus,
                        const std::vector<uint64_t>& filter_buckets);
-std::string pg_rows_sql(const TableSpec& table, uint64_t modulus, const std::vector<uint64_t>& buckets);
-ch::Query ch_rows_sql(const TableSpec& table, uint64_t modulus, const std::vector<uint64_t>& buckets);
+std::string pg_rows_sql(const Table& table, uint64_t modulus, const std::vector<uint64_t>& buckets);
+ch::Query ch_rows_sql(const Table& table, uint64_t modulus, const std::vector<uint64_t>& buckets);
 
-Side postgres_side(backfill::PgSession& session, const TableSpec& table, const Window& window);
-Side clickhouse_side(const ch::Client& client, const TableSpec& table, const Window& window);
+Side postgres_side(backfill::PgSession& session, const Table& table, const Window& window);
+Side clickhouse_side(const ch::Client& client, const Table& table, const Window& window);
 
 }  // namespace nf::verify

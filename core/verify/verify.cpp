@@ -20,7 +20,7 @@ std::string key_text(const std::vector<uint64_t>& key) {
   return out;
 }
 
-TableVerdict verify_table(backfill::PgSession& session, const ch::Client& client, const TableSpec& table,
+TableVerdict verify_table(backfill::PgSession& session, const ch::Client& client, const Table& table,
                           const Window& window, const VerifyRequest& request) {
   const auto started = std::chrono::steady_clock::now();
   BisectOptions options;
@@ -75,7 +75,7 @@ std::string repair_command(const std::string& table, const std::vector<uint64_t>
 VerifyReport run_verify(const config::Config& config, const VerifyRequest& request) {
   if (request.min_age_s < 0) fail_usage("--min-age must not be negative");
   if (request.buckets < 1) fail_usage("verify.buckets must be at least 1");
-  const auto tables = backfill::select_tables(request.table);
+  const auto tables = catalog::select_tables(request.table);
   const auto started = std::chrono::steady_clock::now();
   ch::Settings ch_settings = ch::settings_from(config);
   ch_settings.timeout_ms = std::max<long>(ch_settings.timeout_ms, 120000);  // a FINAL pass over millions of rows

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
+#include "core/catalog/tables.hpp"
 #include "core/clickhouse/client.hpp"
 #include "core/verify/row_hash.hpp"
 #include "tests/support/process.hpp"
@@ -174,7 +175,7 @@ TEST_CASE("verify finds each planted drift, names the ids, exits 1, and its repa
                   "caption = 'tab\\there\\nline\\\\back\\r\\x0B\\x08\\x0C ünï 5'") == 1);
 
   // The same row hashes to the same value in both databases and in the C++ reference.
-  const auto& posts = nf::backfill::table_spec("posts");
+  const auto& posts = nf::catalog::table("posts");
   const uint64_t pg_hash = static_cast<uint64_t>(
       std::stoll(scalar_pg("SELECT " + nf::verify::pg_row_hash(posts) + " FROM posts WHERE id = 7")));
   const uint64_t ch_hash = scalar_ch("SELECT " + nf::verify::ch_row_hash(posts) + " AS n FROM posts FINAL WHERE id = 7");

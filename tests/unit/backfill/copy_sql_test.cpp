@@ -4,18 +4,20 @@
 #include "core/backfill/repair.hpp"
 #include "core/backfill/backfill.hpp"
 #include "core/backfill/progress.hpp"
+#include "core/catalog/tables.hpp"
 #include "core/error/error.hpp"
 
 using namespace nf::backfill;
+using nf::catalog::table;
 
 TEST_CASE("the COPY writes ClickHouse's columns: epoch seconds, the snapshot LSN and the delete flag") {
   RowFilter filter;
   filter.range = KeyRange{100, 199};
-  CHECK(copy_statement(table_spec("posts"), 23849824, filter) ==
+  CHECK(copy_statement(table("posts"), 23849824, filter) ==
         "COPY (SELECT id, author_id, caption, floor(date_part('epoch', created_at))::bigint, "
         "floor(date_part('epoch', updated_at))::bigint, floor(date_part('epoch', deleted_at))::bigint, 23849824, "
         "(deleted_at IS NOT NULL)::int FROM posts WHERE id BETWEEN 100 AND 199) TO STDOUT");
-  CHECK(insert_statement(table_spec("posts")) ==
+  CHECK(insert_statement(table("posts")) ==
         "INSERT INTO posts (id, author_id, caption, created_at, updated_at, deleted_at, _version, _deleted) "
         "FORMAT TabSeparated");
 }
@@ -24,7 +26,7 @@ TEST_CASE("tables without soft delete are never marked deleted, ranges use the f
   RowFilter filter;
   filter.range = KeyRange{1, 10};
   filter.since_epoch_s = 1763890185;
-  const std::string sql = copy_statement(table_spec("follows"), 7, filter);
+  const std::string sql = copy_statement(table("follows"), 7, filter);
   CHECK(sql.find(", 7, 0 FROM follows WHERE follower_id BETWEEN 1 AND 10 AND updated_at >= to_timestamp(1763890185)") !=
         std::string::npos);
 }
@@ -32,8 +34,8 @@ TEST_CASE("tables without soft delete are never marked deleted, ranges use the f
 TEST_CASE("targeted repair filters by key list and writes key-only tombstones") {
   RowFilter filter;
   filter.keys = {12, 13};
-  CHECK(where_clause(table_spec("likes"), filter) == " WHERE user_id IN (12,13)");
-  CHECK(tombstone_insert_statement(table_spec("likes")) ==
+  CHECK(where_clause(table("likes"), filter) == " WHERE user_id IN (12,13)");
+  CHECK(tombstone_insert_statement(table("likes")) ==
         "INSERT INTO likes (user_id, post_id, _version, _deleted) FORMAT TabSeparated");
   CHECK(tombstone_rows({{12, 5}, {13, 6}}, 99) == "12\t5\t99\t1\n13\t6\t99\t1\n");
 }
@@ -51,14 +53,6 @@ TEST_CASE("backfill: ids and since flag parsing") {
   CHECK_FALSE(parse_since("0", "--since").has_value());
   CHECK(parse_since("24h", "--since") == 86400);
   CHECK_THROWS_AS(parse_since("yesterday", "--since"), nf::Error);
-}
-
-TEST_CASE("unknown tables are usage errors, all lists the five in order") {
-  CHECK_THROWS_AS(table_spec("events"), nf::Error);
-  const auto all = select_tables("all");
-  REQUIRE(all.size() == 5);
-  CHECK(all[0]->name == "users");
-  CHECK(all[4]->name == "comments");
 }
 
 TEST_CASE("LSNs print as PostgreSQL does and parse back") {

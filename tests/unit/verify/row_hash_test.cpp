@@ -1,9 +1,10 @@
 #include <catch2/catch.hpp>
 
+#include "core/catalog/tables.hpp"
 #include "core/verify/row_hash.hpp"
 
 using namespace nf::verify;
-using nf::backfill::table_spec;
+using nf::catalog::table;
 
 TEST_CASE("text enters the hash as MD5 bytes 8..11 big-endian, as both databases compute it") {
   // md5("abc") = 900150983cd24fb0 d6963f7d 28e17f72: PostgreSQL's
@@ -14,7 +15,7 @@ TEST_CASE("text enters the hash as MD5 bytes 8..11 big-endian, as both databases
 }
 
 TEST_CASE("the row hash folds the fields: h = ((h XOR f) * 1000003) mod (2^31 - 1)") {
-  const auto& follows = table_spec("follows");
+  const auto& follows = table("follows");
   // By hand: 12 → 12000036; XOR 34, · 1000003 mod P → …; the C++ fold below is that loop.
   uint64_t h = 0;
   for (uint64_t f : {12ULL, 34ULL, 1763890185ULL % kHashModulus, 1763890186ULL % kHashModulus, 0ULL})
@@ -24,7 +25,7 @@ TEST_CASE("the row hash folds the fields: h = ((h XOR f) * 1000003) mod (2^31 - 
   CHECK(h < kHashModulus);
 
   // Any single field change, the delete flag included, changes the hash.
-  const auto& posts = table_spec("posts");
+  const auto& posts = table("posts");
   const std::vector<std::optional<std::string>> row = {"7", "1", "hello", "1763890185", "1763890186", std::nullopt};
   const uint64_t base = row_hash(posts, row, false);
   CHECK(row_hash(posts, row, true) != base);
@@ -45,19 +46,19 @@ TEST_CASE("the row hash folds the fields: h = ((h XOR f) * 1000003) mod (2^31 - 
 }
 
 TEST_CASE("canonical text: length-prefixed text, epoch seconds, empty for NULL, delete flag last") {
-  const auto& posts = table_spec("posts");
+  const auto& posts = table("posts");
   const auto fields = canonical_fields(posts, {"12", "7", "hi, there", "1763890185", "1763890186", std::nullopt}, false);
   CHECK(canonical_text(fields) == "12,7,9:hi, there,1763890185,1763890186,,0");
   CHECK(field_names(posts).back() == "deleted");
   CHECK(field_names(posts).size() == fields.size());
   // Moving a separator between two text columns changes the text (no ambiguity).
-  const auto& users = table_spec("users");
+  const auto& users = table("users");
   CHECK(canonical_text(canonical_fields(users, {"1", "a,", "b", "0", "0"}, false)) !=
         canonical_text(canonical_fields(users, {"1", "a", ",b", "0", "0"}, false)));
 }
 
 TEST_CASE("both SQL renderings build the same fold over the same fields") {
-  const auto& posts = table_spec("posts");
+  const auto& posts = table("posts");
   const auto pg = pg_field_expressions(posts);
   const auto ch = ch_field_expressions(posts);
   REQUIRE(pg.size() == field_names(posts).size());
@@ -68,15 +69,15 @@ TEST_CASE("both SQL renderings build the same fold over the same fields") {
   CHECK(ch[5] == "ifNull(toString(toUInt32(deleted_at)), '')");
   CHECK(pg[6] == "(deleted_at IS NOT NULL)::int::text");
   CHECK(ch[6] == "toString(_deleted)");
-  CHECK(pg_field_expressions(table_spec("follows")).back() == "'0'");
+  CHECK(pg_field_expressions(table("follows")).back() == "'0'");
 
   const std::string P = "2147483647";
-  CHECK(pg_row_hash(table_spec("likes")) ==
+  CHECK(pg_row_hash(table("likes")) ==
         "(((((((((((((((0 # (user_id % " + P + ")) * 1000003) % " + P + ") # (post_id % " + P + ")) * 1000003) % " + P +
             ") # (floor(date_part('epoch', created_at))::bigint % " + P + ")) * 1000003) % " + P +
             ") # (floor(date_part('epoch', updated_at))::bigint % " + P + ")) * 1000003) % " + P + ") # 0) * 1000003) % " +
             P + ")");
-  CHECK(ch_row_hash(table_spec("likes")) ==
+  CHECK(ch_row_hash(table("likes")) ==
         "((bitXor(((bitXor(((bitXor(((bitXor(((bitXor(0, (user_id % " + P + ")) * 1000003) % " + P + "), (post_id % " + P +
             ")) * 1000003) % " + P + "), (toUInt32(created_at) % " + P + ")) * 1000003) % " + P +
             "), (toUInt32(updated_at) % " + P + ")) * 1000003) % " + P + "), _deleted) * 1000003) % " + P + ")");
