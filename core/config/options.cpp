@@ -53,6 +53,9 @@ const std::vector<OptionSpec>& option_specs() {
       {"cdc.database_port", "", "PostgreSQL port as seen from the Connect worker (default: from postgres.url)"},
 
       {"ingest.group", "novafeed-ingest", "Kafka consumer group of `ingest`"},
+      {"ingest.instance_id", "",
+       "static group membership (Kafka group.instance.id; a restarted ingest gets its partitions back at once): "
+       "auto = <host>-<streams>-<slot>, unique per process; any other value is the id; empty: dynamic"},
       {"ingest.batch_rows", "20000", "flush a ClickHouse insert at this many rows"},
       {"ingest.batch_ms", "500",
        "flush a ClickHouse insert after this long (the wait of an event under a steady load: SPEC §6 event-to-visible p95 1 s)"},

@@ -13,6 +13,7 @@
 #include "core/ingest/offset_store.hpp"
 #include "core/kafka/metadata.hpp"
 #include "core/kafka/topics.hpp"
+#include "core/process/instance.hpp"
 #include "core/time/clock.hpp"
 
 namespace nf::ingest {
@@ -113,11 +114,19 @@ IngestLoop::IngestLoop(const config::Config& config, const IngestRequest& reques
   check_prerequisites(clickhouse_, kafka_settings, routes_);
 
   const std::string origin = "ingest";
-  auto conf = kafka::make_conf(kafka_settings, {{"group.id", group_, "ingest.group"},
-                                                {"enable.auto.commit", "false", origin},
-                                                {"enable.auto.offset.store", "false", origin},
-                                                {"auto.offset.reset", "earliest", origin},
-                                                {"enable.partition.eof", "false", origin}});
+  std::vector<kafka::Property> properties = {{"group.id", group_, "ingest.group"},
+                                             {"enable.auto.commit", "false", origin},
+                                             {"enable.auto.offset.store", "false", origin},
+                                             {"auto.offset.reset", "earliest", origin},
+                                             {"enable.partition.eof", "false", origin},
+                                             // A member's death (its session timing out) is heard
+                                             // within a second, not librdkafka's 3 s.
+                                             {"heartbeat.interval.ms", "1000", origin}};
+  // Static membership (instance_id.hpp): a restarted process gets its partitions back at once.
+  instance_ = claim_instance_id(config.get("ingest.instance_id"), group_, request.streams, process::this_instance().host);
+  if (instance_) properties.push_back({"group.instance.id", instance_->id, "ingest.instance_id"});
+  auto conf = kafka::make_conf(kafka_settings, properties);
+  static_member_id_ = conf.value("group.instance.id").value_or("");
   // Rebalances arrive as events on the consumer queue, between two messages.
   rd_kafka_conf_set_events(conf.get(), RD_KAFKA_EVENT_REBALANCE);
   consumer_ = std::make_unique<kafka::Handle>(RD_KAFKA_CONSUMER, std::move(conf));
@@ -142,6 +151,9 @@ IngestLoop::IngestLoop(const config::Config& config, const IngestRequest& reques
   for (const auto& [topic, route] : routes_) names += (names.empty() ? "" : ", ") + topic;
   spdlog::info("ingest: group {} consuming {}; batches of {} messages or {} ms", group_, names, batch_rows_,
                batch_ms_.count());
+  if (!static_member_id_.empty())
+    spdlog::info("ingest: static member '{}' of group {} (ingest.instance_id{})", static_member_id_, group_,
+                 instance_ && instance_->derived ? "=auto" : "");
 }
 
 IngestLoop::~IngestLoop() {
@@ -226,7 +238,14 @@ void IngestLoop::handle_event(rd_kafka_event_t* event) {
       on_rebalance(event);
       break;
     case RD_KAFKA_EVENT_ERROR:
-      if (rd_kafka_event_error_is_fatal(event)) fail_check(std::string("Kafka consumer: fatal: ") + rd_kafka_event_error_string(event));
+      if (rd_kafka_event_error_is_fatal(event)) {
+        char reason[512] = {0};
+        const auto cause = rd_kafka_fatal_error(consumer_->get(), reason, sizeof reason);
+        // Another member joined with our group.instance.id: it has our partitions now.
+        if (cause == RD_KAFKA_RESP_ERR_FENCED_INSTANCE_ID || cause == RD_KAFKA_RESP_ERR__FENCED)
+          fail_fenced(group_, static_member_id_, instance_ && instance_->derived, reason);
+        fail_check(std::string("Kafka consumer: fatal: ") + rd_kafka_event_error_string(event));
+      }
       spdlog::warn("ingest: Kafka: {}", rd_kafka_event_error_string(event));
       break;
     default:

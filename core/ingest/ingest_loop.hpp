@@ -18,6 +18,7 @@
 #include "core/ingest/dead_letter.hpp"
 #include "core/ingest/feed_invalidation.hpp"
 #include "core/ingest/ingest.hpp"
+#include "core/ingest/instance_id.hpp"
 #include "core/ingest/postgres_lookups.hpp"
 #include "core/kafka/handle.hpp"
 
@@ -74,6 +75,10 @@ class IngestLoop {
   const IngestRequest request_;
   IngestMetrics& metrics_;
   std::string group_;
+  // ingest.instance_id, claimed on this host (nullopt: dynamic membership); and the
+  // group.instance.id librdkafka ended up with (-X may set one too), for messages.
+  std::optional<InstanceId> instance_;
+  std::string static_member_id_;
   size_t batch_rows_;
   std::chrono::milliseconds batch_ms_;
   std::chrono::milliseconds idle_flush_ms_;  // 0: never early

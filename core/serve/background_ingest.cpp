@@ -4,6 +4,7 @@
 
 #include "core/error/error.hpp"
 #include "core/ingest/ingest.hpp"
+#include "core/ingest/instance_id.hpp"
 
 namespace nf::serve {
 
@@ -47,6 +48,12 @@ void BackgroundIngest::run() {
       {
         std::lock_guard lock(mutex_);
         last_error_ = e.what();
+      }
+      // Fenced: another process has this instance id now; a retry would fence it in turn.
+      if (const auto* error = dynamic_cast<const Error*>(&e); error && error->reason() == ingest::kFencedReason) {
+        spdlog::error("ingest: {} Not retrying: the API keeps serving, without the in-process ingest, until a restart.",
+                      e.what());
+        return;
       }
       spdlog::error("ingest: {}; retrying in {} s (the API keeps serving)", e.what(), kRetryEvery.count());
     }
