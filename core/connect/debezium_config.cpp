@@ -147,6 +147,9 @@ ConnectorConfig render_connector_config(const config::Config& config) {
   c["value.converter"] = "org.apache.kafka.connect.json.JsonConverter";
   c["value.converter.schemas.enable"] = "false";
   c["tombstones.on.delete"] = "true";
+  // Debezium skips truncates by default ("t"); the ingest applies them (docs/ingest.md,
+  // "TRUNCATE"), and the publication publishes them (PostgreSQL's default publish list).
+  c["skipped.operations"] = "none";
   // timestamp/date/time columns as Kafka Connect's logical types: epoch millis, epoch days,
   // millis of day, whatever the column precision. (timestamptz is always an ISO-8601 UTC
   // string in Debezium, whatever this mode says.)

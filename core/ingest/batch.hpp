@@ -73,6 +73,10 @@ class PendingBatch {
   std::vector<DeadLetter> dead_letters;
   std::set<uint64_t> authors_with_new_posts;  // their followers' feeds are stale
   std::set<uint64_t> users_with_stale_feeds;  // a follow or an unfollow
+  // CDC: per table, the highest truncate LSN in the batch (truncate.hpp), and the lowest
+  // _version of its rows (older than the table's truncate mark → tombstoned again).
+  std::map<std::string, uint64_t> truncates;
+  std::map<std::string, uint64_t> lowest_versions;
   std::map<TopicPartition, OffsetRange> offsets;
 
   size_t messages() const { return messages_; }

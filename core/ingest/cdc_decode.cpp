@@ -115,8 +115,8 @@ tl::expected<std::optional<CdcChange>, std::string> decode_cdc_message(const Cdc
   const auto op_it = change.find("op");
   if (op_it == change.end() || !op_it->is_string()) return tl::unexpected(std::string("op is missing"));
   const std::string op = op_it->get<std::string>();
-  if (op != "c" && op != "u" && op != "d" && op != "r")
-    return tl::unexpected("op '" + op + "' is not one of c, u, d, r" + (op == "t" ? " (a truncate is not replicated)" : ""));
+  if (op != "c" && op != "u" && op != "d" && op != "r" && op != "t")
+    return tl::unexpected("op '" + op + "' is not one of c, u, d, r, t");
 
   const auto source = change.find("source");
   if (source == change.end() || !source->is_object()) return tl::unexpected(std::string("source is missing"));
@@ -131,6 +131,11 @@ tl::expected<std::optional<CdcChange>, std::string> decode_cdc_message(const Cdc
   out.version = lsn->get<uint64_t>();
   if (const auto ts = source->find("ts_ms"); ts != source->end() && ts->is_number_integer())
     out.source_ts_ms = ts->get<int64_t>();
+  if (out.op == 't') {  // no before/after: the whole table, up to this LSN
+    out.deleted = true;
+    out.row = Json{{"_version", out.version}, {"_deleted", 1}};
+    return std::optional<CdcChange>(std::move(out));
+  }
   static const Json null_json;
   const auto field = [&](const char* name) -> const Json& {
     const auto it = change.find(name);

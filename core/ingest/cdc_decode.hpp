@@ -7,6 +7,9 @@
 //   op d        → the key columns from `before` (else from the message key), the other
 //                 columns from `before` when it has them (REPLICA IDENTITY FULL), else
 //                 their defaults; _version = source.lsn, _deleted = 1
+//   op t        → a TRUNCATE of the table (skipped.operations=none): no row, only its LSN;
+//                 row = {_version: source.lsn, _deleted: 1}, read as "every row of the table
+//                 older than this version is deleted" (applied by truncate.hpp)
 //   null value  → a tombstone (Kafka compaction's marker after a delete): nothing
 //
 // ReplacingMergeTree(_version) keeps the highest LSN per key, so a replayed change is the
@@ -25,7 +28,7 @@
 namespace nf::ingest {
 
 struct CdcChange {
-  char op = 'c';         // c, u, d or r
+  char op = 'c';         // c, u, d, r or t (truncate: `row` holds only _version and _deleted)
   uint64_t version = 0;  // source.lsn
   bool deleted = false;
   nlohmann::json row;    // every column of the table, plus _version and _deleted

@@ -26,6 +26,7 @@ bool IngestLoop::try_flush() {
 void IngestLoop::flush() {
   resolve_authors();
   insert_tables();
+  apply_truncates();
   count_events();
   deliver_dead_letters();
   invalidate_feeds();
@@ -73,6 +74,45 @@ void IngestLoop::insert_tables() {
       });
     }
     it = batch_.tables.erase(it);
+  }
+}
+
+// Each truncate of the batch (its mark, then its tombstones), then the tombstones again
+// for every table whose rows in this batch are older than its mark as read now (a change
+// consumed after the truncate, here or by another process): truncate.hpp. The caches
+// computed from a truncated table are dropped (best effort, like invalidate_feeds).
+void IngestLoop::apply_truncates() {
+  if (batch_.truncates.empty() && batch_.lowest_versions.empty()) return;
+  for (const auto& [name, lsn] : batch_.truncates) {
+    const CdcTable* table = find_cdc_table(name);
+    apply_truncate(clickhouse_, *table, lsn);
+    spdlog::info("ingest: applied a TRUNCATE of {} (LSN {}): its older rows are deleted in ClickHouse", name, lsn);
+  }
+  const TruncateMarks marks = read_truncate_marks(clickhouse_);
+  for (const auto& [name, lowest] : batch_.lowest_versions) {
+    const auto applied = batch_.truncates.find(name);
+    if (!covered_by_truncate(marks, name, lowest) ||
+        (applied != batch_.truncates.end() && applied->second >= marks.at(name)))
+      continue;
+    clickhouse_.execute(tombstone_rows_sql(*find_cdc_table(name), marks.at(name)));
+    spdlog::info("ingest: rows of {} older than its TRUNCATE (LSN {}) arrived after it: deleted again", name,
+                 marks.at(name));
+  }
+  for (const auto& [name, lsn] : marks) truncate_marks_[name] = std::max(truncate_marks_[name], lsn);
+  std::set<std::string> patterns;
+  for (const auto& [name, lsn] : batch_.truncates)
+    for (auto& pattern : caches_stale_after_truncate(name)) patterns.insert(std::move(pattern));
+  batch_.truncates.clear();
+  batch_.lowest_versions.clear();
+  if (patterns.empty()) return;
+  try {
+    redis::Connection redis(redis_);
+    for (const auto& pattern : patterns)
+      spdlog::info("ingest: dropped {} cached values under {} (computed from truncated rows)",
+                   redis::unlink_matching(redis, pattern), pattern);
+  } catch (const Error& e) {
+    spdlog::warn("ingest: cached values computed from truncated rows not dropped (they expire within their TTL): {}",
+                 e.what());
   }
 }
 

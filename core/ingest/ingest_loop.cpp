@@ -45,7 +45,10 @@ std::optional<std::string> bytes_of(const void* data, size_t size) {
 void check_prerequisites(const ch::Client& clickhouse, const kafka::Settings& kafka_settings,
                          const std::map<std::string, Route>& routes) {
   std::set<std::string> needed = {"ingest_offsets"};
-  for (const auto& [topic, route] : routes) needed.insert(route.table ? route.table->name : "events");
+  for (const auto& [topic, route] : routes) {
+    needed.insert(route.table ? route.table->name : "events");
+    if (route.table) needed.insert("cdc_truncates");
+  }
   std::set<std::string> present;
   for (const auto& row : clickhouse.query("SELECT name FROM system.tables WHERE database = currentDatabase()"))
     present.insert(row.at("name").get<std::string>());
@@ -108,10 +111,12 @@ IngestLoop::IngestLoop(const config::Config& config, const IngestRequest& reques
       dead_letters_(kafka::settings_from(config), group_),
       postgres_(pg::settings_from(config)),
       feeds_(redis::settings_from(config)),
-      second_pass_(std::chrono::milliseconds(std::max<int64_t>(0, config.get_int("ingest.reinvalidate_ms")))) {
+      second_pass_(std::chrono::milliseconds(std::max<int64_t>(0, config.get_int("ingest.reinvalidate_ms")))),
+      redis_(redis::settings_from(config)) {
   if (group_.empty()) fail_usage("ingest.group is empty: name the consumer group");
   const auto kafka_settings = kafka::settings_from(config);
   check_prerequisites(clickhouse_, kafka_settings, routes_);
+  if (request.streams != "events") truncate_marks_ = read_truncate_marks(clickhouse_);
 
   const std::string origin = "ingest";
   std::vector<kafka::Property> properties = {{"group.id", group_, "ingest.group"},
@@ -291,6 +296,15 @@ void IngestLoop::handle_message(const rd_kafka_message_t& message) {
       metrics_.update([](MetricsSnapshot& m) { ++m.tombstones; });
       return;
     }
+    if ((*change)->op == 't') {
+      auto& lsn = batch_.truncates[table->name];
+      lsn = std::max(lsn, (*change)->version);
+      return;
+    }
+    // Older than a truncate of its table: the row is gone in PostgreSQL (truncate.hpp).
+    if (covered_by_truncate(truncate_marks_, table->name, (*change)->version)) return;
+    auto [lowest, first] = batch_.lowest_versions.try_emplace(table->name, (*change)->version);
+    if (!first) lowest->second = std::min(lowest->second, (*change)->version);
     auto& row = (*change)->row;
     row["_ingested_at"] = now;
     batch_.add_row(table->name, row, (*change)->source_ts_ms);

@@ -20,6 +20,7 @@
 #include "core/ingest/ingest.hpp"
 #include "core/ingest/instance_id.hpp"
 #include "core/ingest/postgres_lookups.hpp"
+#include "core/ingest/truncate.hpp"
 #include "core/kafka/handle.hpp"
 
 namespace nf::ingest {
@@ -65,6 +66,8 @@ class IngestLoop {
   void flush();
   void resolve_authors();
   void insert_tables();
+  // After insert_tables: the batch's truncates, and its rows older than a truncate mark.
+  void apply_truncates();
   void count_events();
   void deliver_dead_letters();
   void invalidate_feeds();
@@ -89,6 +92,8 @@ class IngestLoop {
   PostgresLookups postgres_;
   FeedInvalidator feeds_;
   ReinvalidationQueue second_pass_;
+  redis::Settings redis_;         // the caches a truncate makes stale (truncate.hpp)
+  TruncateMarks truncate_marks_;  // as last read from cdc_truncates, plus what this process applied
 
   struct QueueDestroy {
     void operator()(rd_kafka_queue_t* queue) const { rd_kafka_queue_destroy(queue); }

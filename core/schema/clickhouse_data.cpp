@@ -17,7 +17,7 @@ const std::vector<std::string>& clickhouse_data_tables() {
   static const std::vector<std::string> tables = {
       "users",           "follows",         "posts",       "likes",    "comments", "events",
       "post_metrics_1h", "post_metrics_1d", "user_author_90d", "user_seen", "posts_by_author", "backfill_checkpoints",
-      "event_keys",      "post_counts",     "user_author_counts",
+      "event_keys",      "post_counts",     "user_author_counts", "cdc_truncates",
   };
   return tables;
 }
