@@ -38,6 +38,7 @@
 #include "core/redis/client.hpp"
 #include "core/redis/keys.hpp"
 #include "tests/support/eventually.hpp"
+#include "tests/support/kafka_topics.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/run.hpp"
 #include "tests/support/scratch_clickhouse.hpp"
@@ -144,6 +145,89 @@ TEST_CASE("truncate: the tombstones delete every present row older than the trun
     CHECK(u64(ch, "SELECT count() AS n FROM posts") == rows);
     CHECK(nf::ingest::read_truncate_marks(ch).at("posts") == lsn);
   }
+}
+
+// ------------------------------------------------- a truncate and late changes
+
+namespace {
+
+// A Debezium change of `likes` as the stack's connector writes it (likes_truncate.json is
+// the captured truncate): op c with (user, post), or op t, at `lsn`.
+std::string likes_change(char op, uint64_t lsn, uint64_t user = 0, uint64_t post = 0) {
+  Json value = {{"before", nullptr},
+                {"after", nullptr},
+                {"source", {{"version", "3.3.1.Final"}, {"connector", "postgresql"}, {"name", "nova"},
+                            {"ts_ms", 1796378955169}, {"snapshot", "false"}, {"db", "novafeed"},
+                            {"schema", "public"}, {"table", "likes"}, {"txId", 1511}, {"lsn", lsn}}},
+                {"op", std::string(1, op)},
+                {"ts_ms", 1796378955237}};
+  if (op != 't')
+    value["after"] = {{"user_id", user}, {"post_id", post}, {"created_at", "2026-11-23T09:29:48Z"},
+                      {"updated_at", "2026-11-23T09:29:48Z"}};
+  return value.dump();
+}
+
+}  // namespace
+
+TEST_CASE("truncate: changes older than a truncate that arrive after it are not kept, by this process or another",
+          "[clickhouse]") {
+  if (!nf::test::require_stack()) return;
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch()).count();
+  const std::string prefix = "truncate-test-" + std::to_string(ms);
+  nf::test::ScratchTopics topics({prefix + ".likes", prefix + ".dlq"}, 1);
+  nf::test::ScratchClickHouse scratch("nf_truncate_order_test");
+  const auto ch = scratch.client();
+  auto env = nf::test::stack_env();
+  env["NOVAFEED_CLICKHOUSE_DATABASE"] = scratch.database();
+  const std::vector<std::string> ingest = {"--log-level", "info", "--set", "ingest.group=" + prefix, "--set",
+                                           "cdc.tables=likes", "--set", "cdc.topic_format=" + prefix + ".{table}",
+                                           "--set", "ingest.cdc_dlq_topic=" + prefix + ".dlq", "--set",
+                                           "ingest.batch_ms=200", "ingest", "cdc"};
+  const auto like_live = [&](uint64_t post) {
+    return u64(ch, "SELECT count() AS n FROM (SELECT * FROM likes FINAL WHERE user_id = 1 AND post_id = " +
+                       std::to_string(post) + ") WHERE _deleted = 0");
+  };
+  const std::string topic = prefix + ".likes";
+
+  // Two likes, the truncate, and in the same batch a change older than the truncate
+  // (from another partition, say): all deleted; a change after it: kept.
+  nf::test::produce_acknowledged(topic, "{}", likes_change('c', 100, 1, 1));
+  nf::test::produce_acknowledged(topic, "{}", likes_change('c', 110, 1, 2));
+  nf::test::produce_acknowledged(topic, "", likes_change('t', 200));
+  nf::test::produce_acknowledged(topic, "{}", likes_change('c', 150, 1, 3));
+  nf::test::produce_acknowledged(topic, "{}", likes_change('c', 250, 1, 4));
+  auto first = ingest;
+  first.insert(first.end(), {"--idle-exit", "3s"});
+  const auto run1 = nf::test::run_novafeed(first, env);
+  INFO(run1.err);
+  REQUIRE(run1.exit_code == 0);
+  CHECK(like_live(1) == 0);
+  CHECK(like_live(2) == 0);
+  CHECK(like_live(3) == 0);
+  CHECK(like_live(4) == 1);
+  CHECK(nf::ingest::read_truncate_marks(ch) == nf::ingest::TruncateMarks{{"likes", 200}});
+
+  // In a later run: an older change is dropped on arrival (the mark is read at startup).
+  nf::test::produce_acknowledged(topic, "{}", likes_change('c', 160, 1, 5));
+  const auto run2 = nf::test::run_novafeed(first, env);
+  INFO(run2.err);
+  REQUIRE(run2.exit_code == 0);
+  CHECK(u64(ch, "SELECT count() AS n FROM likes WHERE user_id = 1 AND post_id = 5") == 0);
+
+  // Another process applies a truncate at 300 while this one runs (its mark is newer than
+  // what this one read at startup): a change at 280 that this one inserts is deleted
+  // right after, when it reads the marks again.
+  nf::test::BackgroundNovafeed running(ingest, env);
+  REQUIRE(running.wait_for_stderr("ingest: assigned " + topic, 60s));
+  nf::ingest::apply_truncate(ch, *nf::ingest::find_cdc_table("likes"), 300);
+  nf::test::produce_acknowledged(topic, "{}", likes_change('c', 280, 1, 6));
+  nf::test::produce_acknowledged(topic, "{}", likes_change('c', 310, 1, 7));
+  CHECK(eventually(30s, [&] { return like_live(7) == 1; }));
+  CHECK(like_live(6) == 0);
+  CHECK(like_live(4) == 0);  // 250 < 300: deleted by the other process's truncate
+  REQUIRE(running.stop(SIGTERM, 30s) == 0);
+  CHECK_THAT(running.stderr_text(), Catch::Contains("rows of likes older than its TRUNCATE (LSN 300) arrived after it"));
 }
 
 // ---------------------------------------------------------------- end to end
