@@ -3,7 +3,10 @@
 // 1. The tombstone statement on a scratch ClickHouse database: what it deletes, what it
 //    keeps (a later version, a key already deleted), what posts_by_author receives, and
 //    that running it again adds no row.
-// 2. End to end on the real stack: the real connector (skipped.operations=none) carries a
+// 2. The ordering a truncate without a key allows, through the real binary on scratch
+//    topics: a change older than the truncate consumed after it, in the same batch, in a
+//    later run, and after another process wrote a newer mark.
+// 3. End to end on the real stack: the real connector (skipped.operations=none) carries a
 //    TRUNCATE of the stack's own `likes` (and, in the second case, `posts … CASCADE`) to
 //    Kafka, `novafeed ingest cdc` applies it, and `novafeed verify --table …` exits 0; a row
 //    written after the truncate is kept, and re-consuming the truncate from an earlier
