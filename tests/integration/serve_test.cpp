@@ -129,8 +129,8 @@ std::vector<nf::test::ExpectedItem> recompute_feed(uint64_t user, int64_t now_ms
 }
 
 // True when every row PostgreSQL holds in posts, follows, likes and comments is live in
-// ClickHouse with the same key and owner. (ClickHouse may hold more: a TRUNCATE does not
-// reach it through CDC, so rows of earlier seeds stay; server and test read the same.)
+// ClickHouse with the same key and owner. (ClickHouse may hold more: rows other tests write
+// straight into it; server and test read the same.)
 bool clickhouse_has_postgres_rows(const nf::ch::Client& ch) {
   auto postgres = nf::pg::connect(nf::pg::settings_from(nf::test::stack_config()));
   pqxx::nontransaction tx(*postgres);
@@ -353,7 +353,7 @@ TEST_CASE("serve: on seeded data the feed equals a recomputation from raw rows, 
   SECTION("likes posted through the API reach ClickHouse and move the post up after invalidation") {
     // Ingest resolves a like's author in PostgreSQL, and the stack's ClickHouse may also
     // hold posts PostgreSQL no longer has (written straight into it by other tests, or
-    // left by an earlier seed: a TRUNCATE does not travel through CDC). So: the first
+    // left by an earlier run). So: the first
     // user whose feed has a PostgreSQL post below its top, and the lowest-ranked such post.
     std::set<uint64_t> in_postgres;
     {
