@@ -16,16 +16,21 @@ std::string tombstone_rows_sql(const CdcTable& table, uint64_t lsn) {
     columns += column.name + ", ";
     // A tombstone of a truncated row is a hard delete: no deleted_at, or verify would count
     // a soft-deleted row PostgreSQL no longer has as present.
-    values += column.name == table.soft_delete_column ? "CAST(NULL AS Nullable(DateTime)), " : column.name + ", ";
+    values += column.name == table.soft_delete_column
+                  ? "CAST(NULL AS " + std::string(catalog::clickhouse_type(column.type)) + "), "
+                  : column.name + ", ";
   }
+  const std::string bookkeeping =
+      std::string(catalog::kVersionColumn) + ", " + std::string(catalog::kDeletedColumn);
+  const std::string live = std::string(catalog::kDeletedColumn) + " = 0";
   const std::string version = std::to_string(lsn);
   // Present: live, or soft-deleted (deleted_at set). A hard-delete tombstone is absent
   // already, and after this insert every row it selected is one: a replay selects nothing.
   const std::string present =
-      table.soft_delete_column.empty() ? "_deleted = 0" : "(_deleted = 0 OR " + table.soft_delete_column + " IS NOT NULL)";
-  return "INSERT INTO " + table.name + " (" + columns + "_version, _deleted) SELECT " + values + "toUInt64(" + version +
-         "), toUInt8(1) FROM (SELECT " + columns + "_version, _deleted FROM " + table.name + " FINAL) WHERE _version < " +
-         version + " AND " + present;
+      table.soft_delete_column.empty() ? live : "(" + live + " OR " + table.soft_delete_column + " IS NOT NULL)";
+  return "INSERT INTO " + table.name + " (" + columns + bookkeeping + ") SELECT " + values + "toUInt64(" + version +
+         "), toUInt8(1) FROM (SELECT " + columns + bookkeeping + " FROM " + table.name + " FINAL) WHERE " +
+         std::string(catalog::kVersionColumn) + " < " + version + " AND " + present;
 }
 
 std::string truncate_marks_sql() { return "SELECT table_name, max(lsn) AS lsn FROM cdc_truncates GROUP BY table_name"; }

@@ -36,6 +36,7 @@
 #include "core/kafka/settings.hpp"
 #include "core/net/http_client.hpp"
 #include "core/pg/connection.hpp"
+#include "tests/support/consumer_group.hpp"
 #include "tests/support/eventually.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/prometheus_server.hpp"
@@ -77,36 +78,6 @@ double sample(const std::string& text, const std::string& series) {
   const auto at = text.find("\n" + series + " ");
   if (at == std::string::npos) return -1;
   return std::stod(text.substr(at + series.size() + 2));
-}
-
-// A new consumer group whose committed offsets are the end of every partition of the
-// pipeline's topics: its ingest reads only what this test makes from now on.
-void start_group_at_end(const std::string& group) {
-  const auto settings = nf::kafka::settings_from(nf::test::stack_config());
-  const auto metadata = nf::kafka::fetch_metadata(settings);
-  nf::kafka::Handle probe(RD_KAFKA_PRODUCER, nf::kafka::make_conf(settings));
-  std::unique_ptr<rd_kafka_topic_partition_list_t, decltype(&rd_kafka_topic_partition_list_destroy)> list(
-      rd_kafka_topic_partition_list_new(16), &rd_kafka_topic_partition_list_destroy);
-  for (const char* topic : {"events", "cdc.users", "cdc.posts", "cdc.follows", "cdc.likes", "cdc.comments"}) {
-    const auto* info = metadata.find_topic(topic);
-    INFO("Kafka topic " << topic);
-    REQUIRE(info != nullptr);
-    for (const auto& p : info->partitions) {
-      int64_t low = 0, high = 0;
-      REQUIRE(rd_kafka_query_watermark_offsets(probe.get(), topic, p.id, &low, &high, 10000) == RD_KAFKA_RESP_ERR_NO_ERROR);
-      rd_kafka_topic_partition_list_add(list.get(), topic, p.id)->offset = high;
-    }
-  }
-  nf::kafka::Handle consumer(RD_KAFKA_CONSUMER, nf::kafka::make_conf(settings, {{"group.id", group, "test"},
-                                                                                 {"enable.auto.commit", "false", "test"}}));
-  rd_kafka_resp_err_t err;
-  const auto deadline = std::chrono::steady_clock::now() + 30s;
-  while ((err = rd_kafka_commit(consumer.get(), list.get(), 0)) != RD_KAFKA_RESP_ERR_NO_ERROR &&
-         std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(500ms);  // the group coordinator may still be loading
-  INFO(rd_kafka_err2str(err));
-  REQUIRE(err == RD_KAFKA_RESP_ERR_NO_ERROR);
-  rd_kafka_consumer_close(consumer.get());
 }
 
 // A dashboard's panel target: where it is, and its expression.
@@ -200,8 +171,9 @@ TEST_CASE("monitoring: every panel of the three dashboards shows series from a r
   const uint64_t base = 880'000'000 + static_cast<uint64_t>(now_ms() % 1'000'000) * 100;
   const uint64_t viewer = base + 1, second_viewer = base + 2, author = base + 3, ghost_post = base + 99;
   const std::string group = "novafeed-monitoring-test-" + std::to_string(base);
-  start_group_at_end(group);
-  start_group_at_end(group + "-standalone");
+  const std::vector<std::string> pipeline = {"events", "cdc.users", "cdc.posts", "cdc.follows", "cdc.likes", "cdc.comments"};
+  nf::test::start_group_at_end(group, pipeline);
+  nf::test::start_group_at_end(group + "-standalone", pipeline);
 
   auto env = env_base;
   env["NOVAFEED_INGEST_GROUP"] = group;

@@ -40,6 +40,7 @@
 #include "core/pg/connection.hpp"
 #include "core/redis/client.hpp"
 #include "core/redis/keys.hpp"
+#include "tests/support/consumer_group.hpp"
 #include "tests/support/eventually.hpp"
 #include "tests/support/kafka_topics.hpp"
 #include "tests/support/process.hpp"
@@ -238,46 +239,6 @@ TEST_CASE("truncate: changes older than a truncate that arrive after it are not 
 namespace {
 
 const std::vector<std::string> kCdcTopics = {"cdc.users", "cdc.posts", "cdc.follows", "cdc.likes", "cdc.comments"};
-using Offsets = std::map<std::pair<std::string, int32_t>, int64_t>;
-
-nf::kafka::Settings kafka_settings() { return nf::kafka::settings_from(nf::test::stack_config()); }
-
-Offsets end_offsets() {
-  const auto settings = kafka_settings();
-  const auto metadata = nf::kafka::fetch_metadata(settings);
-  nf::kafka::Handle handle(RD_KAFKA_PRODUCER, nf::kafka::make_conf(settings));
-  Offsets out;
-  for (const auto& topic : kCdcTopics) {
-    const auto* info = metadata.find_topic(topic);
-    REQUIRE(info != nullptr);
-    for (const auto& p : info->partitions) {
-      int64_t low = 0, high = 0;
-      REQUIRE(rd_kafka_query_watermark_offsets(handle.get(), topic.c_str(), p.id, &low, &high, 10000) ==
-              RD_KAFKA_RESP_ERR_NO_ERROR);
-      out[{topic, p.id}] = high;
-    }
-  }
-  return out;
-}
-
-// A new consumer group whose committed offsets are `offsets`: its ingest reads from there.
-void start_group_at(const std::string& group, const Offsets& offsets) {
-  nf::kafka::Handle consumer(RD_KAFKA_CONSUMER, nf::kafka::make_conf(kafka_settings(), {{"group.id", group, "test"},
-                                                                                       {"enable.auto.commit", "false", "test"}}));
-  std::unique_ptr<rd_kafka_topic_partition_list_t, decltype(&rd_kafka_topic_partition_list_destroy)> list(
-      rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size())), &rd_kafka_topic_partition_list_destroy);
-  for (const auto& [tp, offset] : offsets)
-    rd_kafka_topic_partition_list_add(list.get(), tp.first.c_str(), tp.second)->offset = offset;
-  const auto deadline = std::chrono::steady_clock::now() + 30s;
-  rd_kafka_resp_err_t err;
-  while ((err = rd_kafka_commit(consumer.get(), list.get(), 0)) != RD_KAFKA_RESP_ERR_NO_ERROR &&
-         std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(500ms);  // the coordinator may still be loading
-  INFO(rd_kafka_err2str(err));
-  REQUIRE(err == RD_KAFKA_RESP_ERR_NO_ERROR);
-  rd_kafka_consumer_close(consumer.get());
-}
-
 std::unique_ptr<pqxx::connection> postgres() { return nf::pg::connect(nf::pg::settings_from(nf::test::stack_config())); }
 
 void exec_pg(const std::string& sql) {
@@ -391,7 +352,7 @@ void run_truncate_case(const TruncateCase& c) {
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::system_clock::now().time_since_epoch()).count();
   const std::string group = "truncate-test-" + std::to_string(ms);
-  start_group_at(group, end_offsets());
+  nf::test::start_group_at(group, nf::test::end_offsets(kCdcTopics));
   const std::vector<std::string> ingest_args = {"--json", "--log-level", "info", "--set", "ingest.group=" + group,
                                                 "--set", "ingest.batch_ms=300", "ingest", "cdc"};
   auto ingest = std::make_unique<nf::test::BackgroundNovafeed>(ingest_args, env);
@@ -429,7 +390,7 @@ void run_truncate_case(const TruncateCase& c) {
   }
   REQUIRE(nf::test::redis_get(nf::redis::feed_key(p.author())).has_value());
 
-  const Offsets before_truncate = end_offsets();
+  const auto before_truncate = nf::test::end_offsets(kCdcTopics);
   truncate_keeping_others(c.statement, c.keep);
   // Written after the truncate: kept.
   exec_pg("INSERT INTO posts (id, author_id, caption) VALUES (" + std::to_string(p.post(3)) + ", " +
@@ -472,7 +433,7 @@ void run_truncate_case(const TruncateCase& c) {
   std::map<std::string, std::string> before_replay;
   for (const auto& table : c.tables) before_replay[table] = state_up_to(ch, table, keys.at(table), after_lsn);
   const uint64_t marks_before = nf::ingest::read_truncate_marks(ch).at(c.truncated);
-  start_group_at(group + "-replay", before_truncate);
+  nf::test::start_group_at(group + "-replay", before_truncate);
   const auto replay = nf::test::run_novafeed({"--json", "--log-level", "info", "--set", "ingest.group=" + group + "-replay",
                                               "ingest", "cdc", "--idle-exit", "5s"},
                                              env);

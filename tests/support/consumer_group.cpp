@@ -57,34 +57,47 @@ GroupDescription describe_group(const std::string& group) {
   return description;
 }
 
-void start_group_at_end(const std::string& group, const std::vector<std::string>& topics) {
+PartitionOffsets end_offsets(const std::vector<std::string>& topics) {
   const auto metadata = kafka::fetch_metadata(settings());
-  kafka::Handle consumer(RD_KAFKA_CONSUMER, kafka::make_conf(settings(), {{"group.id", group, "test"},
-                                                                           {"enable.auto.commit", "false", "test"}}));
-  auto list = kafka::new_partition_list(8);
+  kafka::Handle handle(RD_KAFKA_PRODUCER, kafka::make_conf(settings()));
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  PartitionOffsets offsets;
   for (const auto& topic : topics) {
     const auto* info = metadata.find_topic(topic);
-    if (!info) throw std::runtime_error("start group " + group + " at the end: Kafka has no topic " + topic);
+    if (!info) throw std::runtime_error("the end of " + topic + ": Kafka has no such topic");
     for (const auto& partition : info->partitions) {
       int64_t low = 0, high = 0;
       rd_kafka_resp_err_t err;
       // A topic created a moment ago may not have its leader everywhere yet ("Not leader
       // for partition"): retried for a while.
-      while ((err = rd_kafka_query_watermark_offsets(consumer.get(), topic.c_str(), partition.id, &low, &high, 10000)) &&
+      while ((err = rd_kafka_query_watermark_offsets(handle.get(), topic.c_str(), partition.id, &low, &high, 10000)) &&
              std::chrono::steady_clock::now() < deadline)
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
       if (err) throw std::runtime_error("the end of " + topic + ": " + rd_kafka_err2str(err));
-      rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), partition.id)->offset = high;
+      offsets[{topic, partition.id}] = high;
     }
   }
+  return offsets;
+}
+
+void start_group_at(const std::string& group, const PartitionOffsets& offsets) {
+  kafka::Handle consumer(RD_KAFKA_CONSUMER, kafka::make_conf(settings(), {{"group.id", group, "test"},
+                                                                           {"enable.auto.commit", "false", "test"}}));
+  auto list = kafka::new_partition_list(static_cast<int>(offsets.size()));
+  for (const auto& [where, offset] : offsets)
+    rd_kafka_topic_partition_list_add(list.get(), where.first.c_str(), where.second)->offset = offset;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   rd_kafka_resp_err_t err;
   // The coordinator of a new group may still be loading: retried for a while.
   while ((err = rd_kafka_commit(consumer.get(), list.get(), 0)) != RD_KAFKA_RESP_ERR_NO_ERROR &&
          std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  if (err) throw std::runtime_error("start group " + group + " at the end: commit: " + rd_kafka_err2str(err));
+  if (err) throw std::runtime_error("start group " + group + ": commit: " + rd_kafka_err2str(err));
   rd_kafka_consumer_close(consumer.get());
+}
+
+void start_group_at_end(const std::string& group, const std::vector<std::string>& topics) {
+  start_group_at(group, end_offsets(topics));
 }
 
 }  // namespace nf::test

@@ -5,6 +5,7 @@
 // std::runtime_error naming what failed.
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -25,8 +26,18 @@ struct GroupDescription {
 // DescribeConsumerGroups on the stack's Kafka.
 GroupDescription describe_group(const std::string& group);
 
-// Commits the current high watermark of every partition of `topics` for `group` (a group
-// of the test's own), so a consumer of it reads only what is produced from now on.
+// (topic, partition) → offset.
+using PartitionOffsets = std::map<std::pair<std::string, int32_t>, int64_t>;
+
+// The current high watermark of every partition of `topics` (a topic created a moment
+// ago is retried until its leader is known).
+PartitionOffsets end_offsets(const std::vector<std::string>& topics);
+
+// Commits `offsets` for `group` (a group of the test's own): its consumer reads from there.
+void start_group_at(const std::string& group, const PartitionOffsets& offsets);
+
+// start_group_at(group, end_offsets(topics)): a consumer of it reads only what is produced
+// from now on.
 void start_group_at_end(const std::string& group, const std::vector<std::string>& topics);
 
 }  // namespace nf::test
