@@ -382,6 +382,9 @@ void run_truncate_case(const TruncateCase& c) {
   });
   INFO("ingest stderr tail: " << ingest->stderr_text().substr(ingest->stderr_text().size() > 3000 ? ingest->stderr_text().size() - 3000 : 0));
   REQUIRE(planted_in_clickhouse);
+  // The planted like by the author invalidates the author's feed twice: when ingested and
+  // again ingest.reinvalidate_ms (3 s) later. The feed cached below must come after both.
+  std::this_thread::sleep_for(std::chrono::milliseconds(nf::test::stack_config().get_int("ingest.reinvalidate_ms")) + 2s);
   // A cached feed of the author (whom nothing after this invalidates: the reader's own
   // like below would): a truncate of posts makes it wrong.
   {
