@@ -19,7 +19,10 @@ IngestSummary run_ingest(const config::Config& config, const IngestRequest& requ
   // The CDC side heals itself (a stalled slot, a FAILED task) while its messages are read.
   std::optional<connect::CdcWatch> watch;
   if (request.streams != "events") watch.emplace(config);
-  return loop.run(stop);
+  metrics.update([](MetricsSnapshot& m) { m.state = "consuming"; });
+  auto summary = loop.run(stop);
+  metrics.update([](MetricsSnapshot& m) { m.state = "stopped"; });
+  return summary;
 }
 
 IngestSummary run_ingest(const config::Config& config, const IngestRequest& request) {

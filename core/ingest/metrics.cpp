@@ -58,6 +58,10 @@ std::string render_prometheus(const MetricsSnapshot& m) {
     append_header(out, name, help, "gauge");
     append_sample(out, name, {}, value);
   };
+  gauge("novafeed_ingest_consuming",
+        "1 while the ingest's consumer loop runs; 0 while it starts, retries after an error or is fenced "
+        "(serve --with-ingest keeps answering without it: /readyz says why)",
+        m.state == "consuming" ? 1 : 0);
   counter("novafeed_ingest_consumed_total", "Kafka messages consumed by the ingest", m.consumed);
   append_header(out, "novafeed_ingest_dead_lettered_total", "messages sent to a dead-letter topic, per topic",
                 "counter");

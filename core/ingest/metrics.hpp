@@ -47,6 +47,11 @@ struct MetricsSnapshot {
   // now - the Debezium source.ts_ms (the commit in PostgreSQL), per CDC row inserted.
   metrics::HistogramSnapshot cdc_event_age = metrics::HistogramSnapshot::empty(cdc_age_bounds());
   std::optional<CdcState> cdc;  // nullopt until the probe's first look
+  // Where the consumer loop stands: "starting" (not joined yet), "consuming", "stopped";
+  // serve's in-process ingest adds "retrying" (after an error, every few seconds) and
+  // "fenced" (another process took its instance id: it does not retry). Exported as
+  // novafeed_ingest_consuming, and in serve's /readyz.
+  std::string state = "starting";
 
   // Insert latency (one ClickHouse insert of one table's batch), as a histogram.
   static constexpr std::array<double, 9> kLatencyBounds = {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};

@@ -34,6 +34,19 @@ std::string BackgroundIngest::last_error() const {
   return last_error_;
 }
 
+IngestState BackgroundIngest::state() const {
+  IngestState state;
+  state.name = metrics_.snapshot().state;
+  state.consuming = state.name == "consuming";
+  if (state.name == "fenced")
+    state.detail = "fenced: " + last_error() + " Restart this serve (or give it its own ingest.instance_id) to ingest again";
+  else if (state.name == "retrying")
+    state.detail = "retrying every " + std::to_string(kRetryEvery.count()) + " s after: " + last_error();
+  else
+    state.detail = state.name;
+  return state;
+}
+
 void BackgroundIngest::run() {
   ingest::IngestRequest request;
   request.streams = "all";
@@ -50,7 +63,10 @@ void BackgroundIngest::run() {
         last_error_ = e.what();
       }
       // Fenced: another process has this instance id now; a retry would fence it in turn.
-      if (const auto* error = dynamic_cast<const Error*>(&e); error && error->reason() == ingest::kFencedReason) {
+      const auto* error = dynamic_cast<const Error*>(&e);
+      const bool fenced = error && error->reason() == ingest::kFencedReason;
+      metrics_.update([fenced](ingest::MetricsSnapshot& m) { m.state = fenced ? "fenced" : "retrying"; });
+      if (fenced) {
         spdlog::error("ingest: {} Not retrying: the API keeps serving, without the in-process ingest, until a restart.",
                       e.what());
         return;

@@ -16,6 +16,13 @@
 
 namespace nf::serve {
 
+// What /readyz says of the in-process ingest: consuming, or why not (what to do).
+struct IngestState {
+  bool consuming = false;
+  std::string name;    // ingest::MetricsSnapshot::state
+  std::string detail;  // the state, with the error and what to do when retrying or fenced
+};
+
 class BackgroundIngest {
  public:
   explicit BackgroundIngest(const config::Config& config);
@@ -28,6 +35,7 @@ class BackgroundIngest {
   ingest::MetricsSnapshot metrics() const { return metrics_.snapshot(); }
   bool running() const { return running_; }
   std::string last_error() const;
+  IngestState state() const;
 
  private:
   void run();

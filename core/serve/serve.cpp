@@ -26,12 +26,19 @@ namespace nf::serve {
 namespace {
 
 // The states readiness learns from the feed's breaker and the event producer.
-std::vector<DependencyState> live_states(feed::FeedService& feed, events::Intake& intake) {
+// The in-process ingest is reported, not judged: the feed answers without it.
+std::vector<DependencyState> live_states(feed::FeedService& feed, events::Intake& intake,
+                                         const std::optional<BackgroundIngest>& ingest) {
   const auto breaker = feed.clickhouse_breaker();
-  return {
+  std::vector<DependencyState> states = {
       {"clickhouse_breaker", breaker.state != feed::BreakerState::open, feed::to_string(breaker.state)},
       {"kafka", intake.kafka_ready(), intake.kafka_state()},
   };
+  if (ingest) {
+    const auto state = ingest->state();
+    states.push_back({"ingest", state.consuming, state.detail});
+  }
+  return states;
 }
 
 }  // namespace
@@ -56,10 +63,10 @@ void run_serve(const config::Config& config, const ServeRequest& request,
   events::Intake intake(config, redis);
   metrics::ServeMetrics metrics;
   metrics.set_ranked_percent(feed.canary().percent());
-  Readiness readiness(config, redis, [&] { return live_states(feed, intake); });
+  std::optional<BackgroundIngest> ingest;
+  Readiness readiness(config, redis, [&] { return live_states(feed, intake, ingest); });
   Backend backend{secret, config.get_int("events.retry_after_s"), &redis, &feed, &intake, &metrics, &readiness};
 
-  std::optional<BackgroundIngest> ingest;
   std::optional<jobs::InProcessJobs> scheduled_jobs;
   metrics.set_extra_text([&ingest, &scheduled_jobs] {
     return (ingest ? ingest::render_prometheus(ingest->metrics()) : std::string()) +
@@ -71,13 +78,13 @@ void run_serve(const config::Config& config, const ServeRequest& request,
   http::Server server(options, router, [&](const http::Request& req, const http::Response& res, auto elapsed) {
     metrics.record_request(router.route_of(req), res.status, std::chrono::duration<double>(elapsed).count());
   });
-  server.start();
-
-  // The rest of the backend in-process.
+  // The rest of the backend in-process, before the first request can read `ingest` or
+  // `scheduled_jobs` (/readyz, /metrics); both only start threads here. The jobs'
+  // schedule: with several serve instances each job still runs once per interval (its
+  // lock and run records are in PostgreSQL, see core/jobs/scheduler.hpp).
   if (request.with_ingest) ingest.emplace(config);
-  // The jobs' schedule: with several serve instances each job still runs once per
-  // interval (its lock and run records are in PostgreSQL, see core/jobs/scheduler.hpp).
   if (request.with_jobs) scheduled_jobs.emplace(config, redis, feed, signals.requested());
+  server.start();
 
   Listening listening;
   listening.address = options.listen.substr(0, options.listen.rfind(':') + 1) + std::to_string(server.port());

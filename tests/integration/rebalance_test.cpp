@@ -28,6 +28,7 @@
 #include "core/ingest/instance_id.hpp"
 #include "core/kafka/handle.hpp"
 #include "core/kafka/metadata.hpp"
+#include "core/net/http_client.hpp"
 #include "core/process/instance.hpp"
 #include "core/time/clock.hpp"
 #include "tests/support/consumer_group.hpp"
@@ -346,4 +347,68 @@ TEST_CASE("rebalance: serve --with-ingest instances on one host take distinct au
   auto& survivor = a_has_0 ? b : a;
   CHECK(survivor->stop(SIGTERM, 30s) == 0);
   CHECK(c->stop(SIGTERM, 30s) == 0);
+}
+
+TEST_CASE("rebalance: serve --with-ingest fenced by another process's instance id keeps answering, and /readyz and "
+          "/metrics say its ingest is not consuming and why") {
+  if (!nf::test::require_stack()) return;
+  const auto schema = nf::test::run_novafeed({"schema", "apply"}, nf::test::stack_env());
+  INFO(schema.out << schema.err);
+  REQUIRE(schema.exit_code == 0);
+  const Run run("serve-fenced");
+  const std::string id = run.name;
+  std::vector<std::string> topics = {run.events};
+  for (const auto& [topic, route] : nf::ingest::routes_for(nf::test::stack_config(), "cdc")) topics.push_back(topic);
+  nf::test::start_group_at_end(run.group, topics);
+
+  auto env = nf::test::stack_env();
+  env["NOVAFEED_INGEST_INSTANCE_ID"] = id;
+  env["NOVAFEED_INGEST_GROUP"] = run.group;
+  env["NOVAFEED_KAFKA_EVENTS_TOPIC"] = run.events;
+  env["NOVAFEED_INGEST_EVENTS_DLQ_TOPIC"] = run.dlq;
+  const int port = nf::test::free_port();
+  const std::string prefix = log_path(run.name + "-serve");
+  BackgroundNovafeed serve({"--log-level", "info", "-X", kSession, "serve", "--listen", "127.0.0.1:" + std::to_string(port),
+                            "--with-ingest"},
+                           env, nf::test::OutputFiles{prefix + ".out", prefix + ".err"});
+  if (!serve.wait_for_stderr("static member '" + id + "'", 60s)) FAIL("serve's ingest did not join:\n" + serve.stderr_text());
+  const auto get = [&](const std::string& path) {
+    nf::net::HttpRequest request;
+    request.method = "GET";
+    request.url = "http://127.0.0.1:" + std::to_string(port) + path;
+    request.timeout_ms = 10000;
+    auto response = nf::net::perform(request);
+    if (!response) throw std::runtime_error("GET " + path + ": " + response.error());
+    return *response;
+  };
+  // The gauge's sample line, e.g. "novafeed_ingest_consuming 1".
+  const auto consuming_line = [&]() -> std::string {
+    const std::string body = get("/metrics").body;
+    const auto at = body.find("\nnovafeed_ingest_consuming ");
+    return at == std::string::npos ? std::string("absent") : body.substr(at + 1, body.find('\n', at + 1) - at - 1);
+  };
+
+  CHECK(eventually(30s, [&] { return consuming_line() == "novafeed_ingest_consuming 1"; }, 250ms));
+  auto ready = Json::parse(get("/readyz").body);
+  CHECK(ready.at("dependencies").at("ingest").at("state") == "up");
+  CHECK(ready.at("dependencies").at("ingest").at("detail") == "consuming");
+
+  // Another machine joins with the same id: Kafka fences serve's ingest, which stops ingesting
+  // (a retry would fence the other in turn) while the API keeps answering.
+  ForeignMember foreign(run.group, id, run.events);
+  REQUIRE(foreign.assigned_within(60s));
+  const bool seen_fenced = eventually(60s, [&] { return consuming_line() == "novafeed_ingest_consuming 0"; }, 250ms);
+  INFO("serve's log:\n" << serve.stderr_text());
+  REQUIRE(seen_fenced);
+  CHECK(serve.running());
+  const auto readyz = get("/readyz");
+  CHECK(readyz.status == 200);  // the feed does not need the ingest: still in rotation
+  ready = Json::parse(readyz.body);
+  CHECK(ready.at("ready") == true);
+  CHECK(ready.at("dependencies").at("ingest").at("state") == "down");
+  CHECK_THAT(ready.at("dependencies").at("ingest").at("detail").get<std::string>(),
+             Catch::StartsWith("fenced: Kafka fenced this ingest out of group " + run.group) &&
+                 Catch::Contains("Restart this serve (or give it its own ingest.instance_id)"));
+  CHECK(get("/healthz").status == 200);
+  CHECK(serve.stop(SIGTERM, 30s) == 0);
 }
