@@ -28,13 +28,22 @@ size_t FeedInvalidator::invalidate(const std::set<uint64_t>& users) {
     for (auto it = users.begin(); it != users.end();) {
       batch.clear();
       for (; it != users.end() && batch.size() < kBatch; ++it) batch.push_back({"UNLINK", redis::feed_key(*it)});
-      for (const auto& reply : connection_->pipeline(batch))
-        if (reply->type == REDIS_REPLY_ERROR)
-          spdlog::warn("ingest: Redis refused an UNLINK of a cached feed: {}", std::string(reply->str, reply->len));
-      sent += batch.size();
+      size_t refused = 0;
+      std::string refusal;
+      for (const auto& reply : connection_->pipeline(batch)) {
+        if (reply->type != REDIS_REPLY_ERROR) {
+          ++sent;
+        } else if (refused++ == 0) {
+          refusal.assign(reply->str, reply->len);
+        }
+      }
+      // Once per round trip, not once per key: a refusal is usually the same for all.
+      if (refused > 0)
+        spdlog::warn("ingest: Redis refused {} of {} UNLINKs of cached feeds (they expire within 120 s): {}", refused,
+                     batch.size(), refusal);
     }
     if (users.size() >= kBatch)  // a popular author's post: worth a line (bench/invalidation reads it)
-      spdlog::info("ingest: invalidated {} cached feeds in {:.0f} ms", users.size(),
+      spdlog::info("ingest: invalidated {} cached feeds in {:.0f} ms", sent,
                    std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - now).count());
   } catch (const Error& e) {
     connection_.reset();

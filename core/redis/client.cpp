@@ -57,7 +57,21 @@ Connection::Connection(const Settings& settings) : settings_(settings) {
     if (settings_.endpoint.user.empty()) command({"AUTH", settings_.endpoint.password});
     else command({"AUTH", settings_.endpoint.user, settings_.endpoint.password});
   }
-  if (settings_.endpoint.db != 0) command({"SELECT", std::to_string(settings_.endpoint.db)});
+  if (settings_.endpoint.db != 0) select_database();
+}
+
+void Connection::select_database() {
+  const std::string db = std::to_string(settings_.endpoint.db);
+  try {
+    command({"SELECT", db});
+  } catch (const Error& e) {
+    // Redis Cluster has database 0 only: "ERR SELECT is not allowed in cluster mode".
+    if (std::string_view(e.what()).find("cluster mode") == std::string_view::npos) throw;
+    Endpoint database_zero = settings_.endpoint;
+    database_zero.db = 0;
+    fail_usage("redis.url names database " + db + ", but Redis at " + describe(settings_.endpoint) +
+               " is a Redis Cluster node, which has database 0 only: use redis://" + describe(database_zero));
+  }
 }
 
 Reply Connection::command(std::initializer_list<std::string_view> args) {

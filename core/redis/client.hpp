@@ -64,6 +64,9 @@ class Connection {
 
  private:
   Reply send(const std::vector<const char*>& argv, const std::vector<size_t>& lengths);
+  // SELECT redis.url's database; a Redis Cluster node (database 0 only) refusing it is a
+  // usage error that says to use /0.
+  void select_database();
   struct ContextFree {
     void operator()(redisContext* context) const { redisFree(context); }
   };
