@@ -20,6 +20,9 @@ void register_schema(CLI::App& app, GlobalOptions& global) {
   auto* apply = cmd->add_subcommand("apply", "Apply the pending migrations in order (idempotent)");
   with_choices(apply->add_option("--target", request->target, "which database (default all)"), targets);
   apply->add_flag("--dry-run", request->dry_run, "print the rendered SQL that would run and change nothing");
+  apply->add_option("--cluster", request->cluster,
+                    "ClickHouse cluster NAME (as in the servers' <remote_servers>): ON CLUSTER DDL, Replicated engines "
+                    "and Distributed T_all tables (docs/cluster.md; default clickhouse.cluster)");
   apply->footer(
       "Runs each pending migration in version order. PostgreSQL: one transaction per migration, including its\n"
       "bookkeeping row, under an advisory lock so concurrent applies queue. ClickHouse: one statement per request;\n"
@@ -28,6 +31,8 @@ void register_schema(CLI::App& app, GlobalOptions& global) {
       "\nExamples:\n"
       "  novafeed schema apply\n"
       "  novafeed schema apply --target postgres --dry-run > pending.sql\n"
+      "  novafeed --set clickhouse.url=http://127.0.0.1:18124,http://127.0.0.1:18125 schema apply --target clickhouse \\\n"
+      "      --cluster novafeed --dry-run       # the replicated DDL (scripts/stack up --cluster)\n"
       "  novafeed --set cdc.publication=nova_pub schema apply --target postgres");
   apply->callback([&global, request] {
     const auto config = global.load_config();

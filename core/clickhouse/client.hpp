@@ -3,8 +3,11 @@
 // since 1.1 speaks the same way. One statement per request, as ClickHouse requires, with
 // the settings of engine.hpp pinned on each.
 
+#include <atomic>
 #include <functional>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -15,6 +18,9 @@
 namespace nf::ch {
 
 struct Settings {
+  // clickhouse.url: one server, or several separated by commas (the replicas of a cluster,
+  // docs/cluster.md). The client talks to one and moves on to the next when it does not
+  // answer.
   std::string url;
   std::string database;
   std::string user;
@@ -23,6 +29,21 @@ struct Settings {
 };
 
 Settings settings_from(const config::Config& config);
+
+// The servers of clickhouse.url: split at commas, trimmed, without trailing '/', empty
+// items dropped. Throws nf::Error(usage) for an empty list or an item that is not
+// http(s)://host[:port].
+std::vector<std::string> parse_server_urls(std::string_view value);
+
+// The order the client tries servers in: the one in use, then the ones after it, wrapping.
+std::vector<size_t> failover_order(size_t in_use, size_t count);
+
+// Whether a failed request may be sent again to the next server. A read always; a write
+// only when the request surely never reached the server (it could not connect, per the
+// transport error text): a write that timed out may have been applied, and is left to the
+// caller's own retry (the ingest's replay), whose identical blocks a replicated table
+// deduplicates.
+bool may_fail_over(bool is_read, std::string_view transport_error);
 
 // A table sent along with one query as external data (a multipart/form-data part), so
 // a set of ids of any size never becomes statement text: a statement stays far below
@@ -56,7 +77,7 @@ std::pair<std::string, std::string> external_tables_body(const std::vector<Exter
 
 class Client {
  public:
-  explicit Client(Settings settings) : settings_(std::move(settings)) {}
+  explicit Client(Settings settings);
 
   // Runs a statement that returns nothing. `use_database` false runs it without a default
   // database (needed for CREATE DATABASE before it exists).
@@ -91,14 +112,19 @@ class Client {
   ServerVersion server_version() const;
   const Settings& settings() const { return settings_; }
 
+  // The server the next request goes to first (copies of a client share it).
+  const std::string& server_in_use() const { return servers_[in_use_->load() % servers_.size()]; }
+
  private:
   struct Body {
     std::string content;
     std::string content_type;  // "" for a plain body
   };
   std::string post(const std::string& query_in_url, const std::string& url_parameters, Body body,
-                   bool use_database) const;
+                   bool use_database, bool is_read) const;
   Settings settings_;
+  std::vector<std::string> servers_;
+  std::shared_ptr<std::atomic<size_t>> in_use_ = std::make_shared<std::atomic<size_t>>(0);
 };
 
 // Reads a JSON value that ClickHouse may send as a string ("42") or as a number.

@@ -39,7 +39,11 @@ size_t collect_response(char* data, size_t size, size_t count, void* user) {
 }  // namespace
 
 void Client::insert_stream(const std::string& insert_query, const BodyReader& read) const {
-  std::string url = settings_.url + "/?" + pinned_settings_parameters();
+  // The server in use: a body pulled from `read` cannot be sent twice, so a failed stream
+  // is not resent elsewhere here; the next request starts at the next server when this
+  // one could not be reached.
+  const std::string server = server_in_use();
+  std::string url = server + "/?" + pinned_settings_parameters();
   if (!settings_.database.empty()) url += "database=" + net::url_encode(settings_.database) + "&";
   url += "query=" + net::url_encode(insert_query);
 
@@ -73,15 +77,17 @@ void Client::insert_stream(const std::string& insert_query, const BodyReader& re
   const metrics::DependencyTimer timed(metrics::Dependency::clickhouse);  // a throw below counts as an error
   const CURLcode code = curl_easy_perform(h);
   if (state.failure) std::rethrow_exception(state.failure);
-  if (code != CURLE_OK)
-    fail_unreachable("ClickHouse at " + settings_.url + " failed during an insert: " + curl_easy_strerror(code) +
+  if (code != CURLE_OK) {
+    if (code == CURLE_COULDNT_CONNECT && servers_.size() > 1) in_use_->store((in_use_->load() + 1) % servers_.size());
+    fail_unreachable("ClickHouse at " + server + " failed during an insert: " + curl_easy_strerror(code) +
                      " (is it running? `scripts/stack status`)");
+  }
   long status = 0;
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
   if (status < 200 || status >= 300) {
     std::string text = state.response;
     while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-    fail_check("ClickHouse at " + settings_.url + " answered HTTP " + std::to_string(status) + " to an insert: " + text);
+    fail_check("ClickHouse at " + server + " answered HTTP " + std::to_string(status) + " to an insert: " + text);
   }
 }
 

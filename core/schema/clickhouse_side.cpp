@@ -7,6 +7,7 @@
 
 #include "core/clickhouse/client.hpp"
 #include "core/error/error.hpp"
+#include "core/schema/cluster.hpp"
 #include "core/schema/render.hpp"
 #include "core/schema/statements.hpp"
 #include "core/schema/target_sides.hpp"
@@ -50,7 +51,19 @@ Clients clients_from(const config::Config& config) {
   return {ch::Client(settings), ch::Client(server)};
 }
 
-std::string location_of(const ch::Settings& settings) { return settings.url + ", database " + settings.database; }
+std::string location_of(const ch::Settings& settings, const std::string& cluster) {
+  return settings.url + ", database " + settings.database + (cluster.empty() ? "" : ", cluster " + cluster);
+}
+
+// The statement as it runs: as is on one server, rewritten for the cluster (cluster.hpp).
+std::vector<std::string> for_target(const std::string& statement, const RenderOptions& options,
+                                    const std::string& file) {
+  if (options.cluster.empty()) return {statement};
+  auto rewritten = on_cluster(statement, ClusterLayout{options.cluster, options.variables.at("database"),
+                                                       options.shard_macro});
+  if (!rewritten) fail_check(file + ": " + rewritten.error());
+  return std::move(*rewritten);
+}
 
 struct ServerFacts {
   ch::ServerVersion version;
@@ -104,7 +117,10 @@ RenderedMigration render_statements(const Migration& migration, const RenderOpti
   if (!rendered) fail_check("schema/" + migration.file + ": " + rendered.error());
   auto statements = split_statements(*rendered);
   if (!statements) fail_check("schema/" + migration.file + ": " + statements.error());
-  return {std::move(*statements), use.recorded()};
+  std::vector<std::string> out;
+  for (const auto& statement : *statements)
+    for (auto& s : for_target(statement, options, "schema/" + migration.file)) out.push_back(std::move(s));
+  return {std::move(out), use.recorded()};
 }
 
 bool went_without(const MigrationStatus& m, const std::string& feature) {
@@ -143,7 +159,7 @@ TargetStatus clickhouse_status(const config::Config& config, const std::vector<M
   TargetStatus status;
   status.target = Target::clickhouse;
   status.server = "ClickHouse " + facts.version.text;
-  status.location = location_of(clients.in_database.settings());
+  status.location = location_of(clients.in_database.settings(), config.get("clickhouse.cluster"));
   status.migrations = compare_with_applied(migrations, facts.applied);
   status.engine_features = ch::features_of(facts.version).names();
   if (!facts.has_database) status.notes.push_back("database " + clients.in_database.settings().database + " does not exist yet");
@@ -158,23 +174,27 @@ TargetApply clickhouse_apply(const config::Config& config, const std::vector<Mig
   TargetApply result;
   result.target = Target::clickhouse;
   result.server = "ClickHouse " + facts.version.text;
-  result.location = location_of(clients.in_database.settings());
+  result.location = location_of(clients.in_database.settings(), options.cluster);
 
   const auto statuses = compare_with_applied(migrations, facts.applied);
   fail_if_changed("clickhouse", statuses);
   warn_unknown("clickhouse", statuses);
   if (!facts.has_database) {
-    result.setup_statements.push_back("CREATE DATABASE IF NOT EXISTS " + options.variables.at("database"));
+    for (auto& s : for_target("CREATE DATABASE IF NOT EXISTS " + options.variables.at("database"), options, "setup"))
+      result.setup_statements.push_back(std::move(s));
     if (!dry_run) clients.server.execute(result.setup_statements.back(), false);
   }
   if (!facts.has_migrations_table) {
-    result.setup_statements.push_back(kCreateMigrationsTable);
-    if (!dry_run) clients.in_database.execute(kCreateMigrationsTable);
+    for (auto& s : for_target(kCreateMigrationsTable, options, "setup")) {
+      result.setup_statements.push_back(s);
+      if (!dry_run) clients.in_database.execute(s);
+    }
   } else if (!facts.has_engine_features) {
-    result.setup_statements.push_back(kAddEngineFeatures);
+    const auto add = for_target(kAddEngineFeatures, options, "setup").front();
+    result.setup_statements.push_back(add);
     if (!dry_run) {
       try {
-        clients.in_database.execute(kAddEngineFeatures);
+        clients.in_database.execute(add);
       } catch (const Error& e) {
         // A concurrent apply may have added it first.
         if (e.code() == ExitCode::unreachable || !has_engine_features_column(clients)) throw;

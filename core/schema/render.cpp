@@ -59,8 +59,6 @@ tl::expected<std::string, std::string> render_sql(std::string_view sql, const Re
                                                   EngineUse* use) {
   EngineUse ignored;
   EngineUse& used = use ? *use : ignored;
-  if (!options.cluster.empty())
-    return tl::unexpected("ON CLUSTER DDL (cluster '" + options.cluster + "') is not supported yet");
   std::string out;
   out.reserve(sql.size());
   size_t pos = 0;
@@ -112,12 +110,9 @@ RenderOptions postgres_render_options(const config::Config& config) {
 }
 
 RenderOptions clickhouse_render_options(const config::Config& config, const ch::ServerVersion& server) {
-  if (!config.get("clickhouse.cluster").empty())
-    fail_usage("clickhouse.cluster = '" + config.get("clickhouse.cluster") +
-               "': ON CLUSTER DDL and Replicated engines are not supported by `schema apply` yet; "
-               "unset clickhouse.cluster to migrate a single server");
   RenderOptions options;
   options.variables["database"] = identifier_from(config, "clickhouse.database");
+  if (!config.get("clickhouse.cluster").empty()) options.cluster = identifier_from(config, "clickhouse.cluster");
   options.clickhouse = server;
   return options;
 }

@@ -29,10 +29,12 @@ struct RenderOptions {
   std::map<std::string, std::string, std::less<>> variables;
   // The ClickHouse server the SQL is for; unset for PostgreSQL, where {{ttl …}} is an error.
   std::optional<ch::ServerVersion> clickhouse;
-  // Reserved for SPEC §7 (`schema apply --cluster NAME`: ON CLUSTER DDL, Replicated engines,
-  // Distributed read tables), which would be new placeholders such as {{on_cluster}} and
-  // {{engine …}} rendered from this field. Not supported yet: a non-empty value is an error.
+  // SPEC §7, clickhouse.cluster: the cluster each statement is rewritten for after its
+  // placeholders are rendered (cluster.hpp: ON CLUSTER, Replicated engines, Distributed
+  // T_all tables); "" for one server. render_sql itself does not look at it.
   std::string cluster;
+  // The macro naming a server's shard in the replicated tables' ZooKeeper paths.
+  std::string shard_macro = "shard";
 };
 
 // Which engine features a rendering relied on, and which it went without because the
@@ -57,8 +59,9 @@ bool is_plain_identifier(std::string_view text);
 // Throws nf::Error(usage) when one is not a plain identifier.
 RenderOptions postgres_render_options(const config::Config& config);
 
-// {{database}} from clickhouse.database, {{ttl …}} by `server`. Throws nf::Error(usage) for
-// a database name that is not a plain identifier, or when clickhouse.cluster is set.
+// {{database}} from clickhouse.database, {{ttl …}} by `server`, the cluster from
+// clickhouse.cluster. Throws nf::Error(usage) for a database or cluster name that is not a
+// plain identifier.
 RenderOptions clickhouse_render_options(const config::Config& config, const ch::ServerVersion& server);
 
 }  // namespace nf::schema

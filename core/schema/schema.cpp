@@ -26,7 +26,19 @@ size_t ApplyReport::applied_count() const {
   return n;
 }
 
-StatusReport status(const config::Config& config, const Request& request) {
+namespace {
+
+// --cluster NAME: clickhouse.cluster for this run
+config::Config with_cluster(const config::Config& config, const Request& request) {
+  config::Config out = config;
+  if (!request.cluster.empty()) out.values["clickhouse.cluster"] = config::Value{request.cluster, "flag --cluster"};
+  return out;
+}
+
+}  // namespace
+
+StatusReport status(const config::Config& given, const Request& request) {
+  const config::Config config = with_cluster(given, request);
   StatusReport report;
   for (const Target target : parse_targets(request.target)) {
     const auto migrations = load_migrations(target, embedded_files());
@@ -36,7 +48,8 @@ StatusReport status(const config::Config& config, const Request& request) {
   return report;
 }
 
-ApplyReport apply(const config::Config& config, const Request& request) {
+ApplyReport apply(const config::Config& given, const Request& request) {
+  const config::Config config = with_cluster(given, request);
   ApplyReport report;
   report.dry_run = request.dry_run;
   for (const Target target : parse_targets(request.target)) {

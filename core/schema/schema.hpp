@@ -20,6 +20,7 @@ namespace nf::schema {
 struct Request {
   std::string target = "all";  // postgres | clickhouse | all
   bool dry_run = false;        // apply: print the SQL that would run, change nothing
+  std::string cluster;         // apply/status --cluster: clickhouse.cluster for this run
 };
 
 // PostgreSQL only: the publication Debezium reads, as the server has it.

@@ -69,6 +69,7 @@ install_packages() {
         case "$svcs" in *" clickhouse "*) pkgs+=(clickhouse-server clickhouse-client) ;; esac
     fi
     case "$svcs" in *" redis "*) pkgs+=(redis-server redis-tools) ;; esac
+    if [ "${STACK_CLUSTER:-0}" = 1 ]; then pkgs+=(zookeeper clickhouse-server clickhouse-client); fi
     case "$svcs" in *" kafka "*|*" connect "*) pkgs+=(kcat maven) ;; esac
     for p in "${pkgs[@]}"; do
         deb_installed "$p" || missing+=("$p")

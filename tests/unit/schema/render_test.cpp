@@ -125,7 +125,7 @@ TEST_CASE("schema: placeholder errors name the placeholder and the line") {
   CHECK(render_or_fail("no placeholders; {single} braces", pg) == "no placeholders; {single} braces");
 }
 
-TEST_CASE("schema: configured names must be plain identifiers, and cluster DDL is refused, not ignored") {
+TEST_CASE("schema: configured names must be plain identifiers, the cluster name too") {
   CHECK(nf::schema::is_plain_identifier("novafeed_cdc"));
   CHECK(nf::schema::is_plain_identifier("_x9"));
   CHECK_FALSE(nf::schema::is_plain_identifier(""));
@@ -143,17 +143,18 @@ TEST_CASE("schema: configured names must be plain identifiers, and cluster DDL i
   CHECK_THROWS_AS(nf::schema::clickhouse_render_options(config_with({{"NOVAFEED_CLICKHOUSE_DATABASE", "x.y"}}),
                                                         nf::ch::parse_version("24.8.1")),
                   nf::Error);
+  CHECK(nf::schema::clickhouse_render_options(config_with({{"NOVAFEED_CLICKHOUSE_CLUSTER", "main"}}),
+                                              nf::ch::parse_version("18.16.1"))
+            .cluster == "main");
+  CHECK(nf::schema::clickhouse_render_options(fixture_config(), nf::ch::parse_version("18.16.1")).cluster.empty());
   try {
-    nf::schema::clickhouse_render_options(config_with({{"NOVAFEED_CLICKHOUSE_CLUSTER", "main"}}),
+    nf::schema::clickhouse_render_options(config_with({{"NOVAFEED_CLICKHOUSE_CLUSTER", "main cluster"}}),
                                           nf::ch::parse_version("24.8.1"));
     FAIL("expected an error");
   } catch (const nf::Error& e) {
     CHECK(e.code() == nf::ExitCode::usage);
-    CHECK_THAT(e.what(), Catch::Contains("ON CLUSTER"));
+    CHECK_THAT(e.what(), Catch::Contains("clickhouse.cluster"));
   }
-  nf::schema::RenderOptions with_cluster;
-  with_cluster.cluster = "main";
-  CHECK_FALSE(nf::schema::render_sql("SELECT 1", with_cluster));
 }
 
 TEST_CASE("schema: shipped ClickHouse migrations render for 18.16 and for current servers, in SQL both accept") {
