@@ -14,13 +14,17 @@ const std::vector<OptionSpec>& option_specs() {
       {"postgres.password_file", "", "file holding the PostgreSQL password"},
       {"postgres.connect_timeout_s", "5", "seconds to wait for a PostgreSQL connection"},
 
-      {"clickhouse.url", "http://127.0.0.1:18123", "ClickHouse HTTP interface"},
+      {"clickhouse.url", "http://127.0.0.1:18123",
+       "ClickHouse HTTP interface; several servers separated by ',' (a cluster's replicas): novafeed uses one and "
+       "moves on to the next when it cannot be reached (docs/cluster.md)"},
       {"clickhouse.database", "novafeed", "ClickHouse database holding novafeed's tables"},
       {"clickhouse.user", "default", "ClickHouse user"},
       {"clickhouse.password", "", "ClickHouse password", true},
       {"clickhouse.password_file", "", "file holding the ClickHouse password"},
       {"clickhouse.timeout_ms", "2000", "query timeout for ClickHouse requests"},
-      {"clickhouse.cluster", "", "cluster name for ON CLUSTER DDL (empty: single server)"},
+      {"clickhouse.cluster", "",
+       "cluster for `schema apply` (as in the servers' <remote_servers>): ON CLUSTER DDL, Replicated engines, "
+       "Distributed T_all tables (docs/cluster.md); empty: one server"},
 
       {"redis.url", "redis://127.0.0.1:16379", "Redis URL (redis://host:port[/db])"},
       {"redis.timeout_ms", "500", "Redis connect and command timeout"},
