@@ -11,7 +11,8 @@
 //
 // ClickHouse is a database of this test's own (ScratchClickHouse), filled by serve's
 // in-process ingest from the CDC of rows this test writes to the stack's PostgreSQL (ids
-// 7.3e9 + …, unique per run) and from its events; its consumer group starts at the
+// 7.3e9 + …, unique per run) and from its events, which go through Kafka topics of the
+// run's own (events and both dead-letter topics); its consumer group starts at the CDC
 // topics' end. The stack's Redis is not touched.
 
 #include <catch2/catch.hpp>
@@ -35,6 +36,7 @@
 #include "core/redis/keys.hpp"
 #include "tests/support/consumer_group.hpp"
 #include "tests/support/eventually.hpp"
+#include "tests/support/kafka_topics.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/redis_cluster_server.hpp"
 #include "tests/support/run.hpp"
@@ -61,12 +63,27 @@ std::string token_for(uint64_t user) {
   return nf::auth::mint_token(nf::test::stack_jwt_secret(), user, now_ms() / 1000, 3600);
 }
 
-// The stack with Redis swapped for the cluster node and ClickHouse for the scratch database.
+// The Kafka topics of one run: its events and both dead-letter topics (the CDC topics are
+// the connector's), so its ingest neither reads nor dead-letters another test's messages.
+struct RunTopics {
+  explicit RunTopics(const std::string& run)
+      : events(run + "-events"), events_dlq(run + "-events-dlq"), cdc_dlq(run + "-cdc-dlq"),
+        scratch({events, events_dlq, cdc_dlq}, 3) {}
+  std::string events, events_dlq, cdc_dlq;
+  nf::test::ScratchTopics scratch;
+};
+
+// The stack with Redis swapped for the cluster node, ClickHouse for the scratch database
+// and the events path for the run's topics.
 std::map<std::string, std::string> cluster_env(const nf::test::RedisClusterServer& redis,
-                                               const nf::test::ScratchClickHouse& clickhouse, const std::string& group) {
+                                               const nf::test::ScratchClickHouse& clickhouse, const std::string& group,
+                                               const RunTopics& topics) {
   auto env = nf::test::stack_env();
   env["NOVAFEED_REDIS_URL"] = redis.url();  // database 0 also for the ch26 runs: a cluster has no other
   env["NOVAFEED_CLICKHOUSE_DATABASE"] = clickhouse.database();
+  env["NOVAFEED_KAFKA_EVENTS_TOPIC"] = topics.events;
+  env["NOVAFEED_INGEST_EVENTS_DLQ_TOPIC"] = topics.events_dlq;
+  env["NOVAFEED_INGEST_CDC_DLQ_TOPIC"] = topics.cdc_dlq;
   env["NOVAFEED_INGEST_GROUP"] = group;
   env["NOVAFEED_INGEST_BATCH_MS"] = "200";
   env["NOVAFEED_FEED_TRENDING_MEMO_MS"] = "0";
@@ -187,8 +204,9 @@ TEST_CASE("redis cluster: serve, ingest, jobs and doctor on a cluster-mode Redis
   const auto ch = scratch.client();
   const uint64_t base = unique_base();
   const std::string group = "redis-cluster-test-" + std::to_string(base);
-  const auto env = cluster_env(redis_cluster, scratch, group);
-  std::vector<std::string> topics = {nf::test::stack_config().get("kafka.events_topic")};
+  const RunTopics run_topics(group);
+  const auto env = cluster_env(redis_cluster, scratch, group, run_topics);
+  std::vector<std::string> topics = {run_topics.events};
   for (const auto& [topic, route] : nf::ingest::routes_for(nf::test::stack_config(), "cdc")) topics.push_back(topic);
   nf::test::start_group_at_end(group, topics);
   auto redis = redis_cluster.connect();
