@@ -5,9 +5,9 @@
 // reply it sends (INFO errorstats). Through the real binary, on the real stack otherwise:
 // serve --with-ingest --with-jobs, feeds missed, hit and paged, events with duplicates, a
 // post by an author with 1,500 followers (their cached feeds UNLINKed), a follow and an
-// unfollow, the hot-posts and suggested-users jobs and their endpoints, doctor; then the
-// SCAN + UNLINK that seed --truncate and the ingest's truncate use to drop caches. Every
-// answer is checked, and the node must have sent no error reply at all.
+// unfollow, the hot-posts, suggested-users and feed-warmer jobs and their endpoints,
+// latency, doctor; then the SCAN + UNLINK that seed --truncate and the ingest's truncate
+// use to drop caches. Every answer is checked, and the node must have sent no error reply.
 //
 // ClickHouse is a database of this test's own (ScratchClickHouse), filled by serve's
 // in-process ingest from the CDC of rows this test writes to the stack's PostgreSQL (ids
@@ -125,6 +125,7 @@ class Server {
     return json::parse(response.body);
   }
 
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   int stop() { return process_->stop(SIGTERM, 30s); }
   std::string log() const {
     const auto text = process_->stderr_text();
@@ -383,6 +384,16 @@ TEST_CASE("redis cluster: serve, ingest, jobs and doctor on a cluster-mode Redis
     const json unfollowed = server.get("/api/v1/feed?limit=50", stranger);
     CHECK(unfollowed["cached"] == false);
     CHECK(ids_of(unfollowed["items"], "follow").empty());
+  }
+
+  {  // latency: probes through this pipeline, their feeds read from serve (cached in the cluster node)
+    const auto latency = nf::test::run_novafeed(
+        {"--json", "latency", "--samples", "3", "--gate", "p95=10s", "--api", server.url()}, env);
+    INFO("latency: exit " << latency.exit_code << "\n" << latency.out << latency.err << "\nserve:\n" << server.log());
+    REQUIRE(latency.exit_code == 0);
+    const json report = json::parse(latency.out);
+    CHECK(report["passed"] == true);
+    for (const auto& path : report["paths"]) CHECK(path["failed"] == 0);
   }
 
   {  // doctor
