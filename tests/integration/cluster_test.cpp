@@ -11,6 +11,9 @@
 //   4. ch-replica2 killed (SIGKILL): the feed still answers `ranked` (clickhouse.url lists
 //      the dead replica first: the client moves on to the live one) and the ingest goes
 //      on; restarted, ch-replica2 catches up and both hold the same rows in every table.
+// And the two-shard layout of docs/cluster.md, made for real by the same renderer on the
+// same two servers as cluster `novafeed_2shards`: rows written through T_all land on both
+// shards by their key, and T_all reads them all.
 // Tagged [cluster], not [clickhouse]: it runs once (its servers are Debian's 18.16).
 #include <catch2/catch.hpp>
 
@@ -30,6 +33,11 @@
 #include "core/ingest/event_counts.hpp"
 #include "core/ranking/ranking.hpp"
 #include "core/redis/pool.hpp"
+#include "core/schema/cluster.hpp"
+#include "core/schema/embedded.hpp"
+#include "core/schema/migration.hpp"
+#include "core/schema/render.hpp"
+#include "core/schema/statements.hpp"
 #include "tests/support/cluster.hpp"
 #include "tests/support/kafka_topics.hpp"
 #include "tests/support/process.hpp"
@@ -348,4 +356,61 @@ TEST_CASE("cluster: schema, ranked feed, ingest with a crash and verify on two r
   CHECK(differ == "");
   CHECK(counted_exactly(r2, world, run, produced) == "");
   CHECK(ingest->stop(SIGTERM, 60s) == 0);
+}
+
+TEST_CASE("cluster: the two-shard DDL of docs/cluster.md splits rows by key over both servers, T_all reads them all",
+          "[cluster]") {
+  if (!nf::test::require_cluster()) return;
+  const std::string database = "novafeed_2s";
+  const nf::schema::ClusterLayout layout{"novafeed_2shards", database, "shard2"};
+  const auto server = nf::test::replica_client(0, "");
+  server.execute("DROP DATABASE IF EXISTS " + database + " ON CLUSTER " + layout.cluster);
+  server.execute("CREATE DATABASE IF NOT EXISTS " + database + " ON CLUSTER " + layout.cluster);
+  const auto s1 = nf::test::replica_client(0, database);
+  const auto s2 = nf::test::replica_client(1, database);
+
+  nf::schema::RenderOptions options;
+  options.variables["database"] = database;
+  options.clickhouse = nf::ch::parse_version("18.16.1");
+  for (const auto& m : nf::schema::load_migrations(nf::schema::Target::clickhouse, nf::schema::embedded_files())) {
+    const auto rendered = nf::schema::render_sql(m.sql, options);
+    REQUIRE(rendered);
+    const auto statements = nf::schema::split_statements(*rendered);
+    REQUIRE(statements);
+    for (const auto& statement : *statements) {
+      const auto on_cluster = nf::schema::on_cluster(statement, layout);
+      REQUIRE(on_cluster);
+      for (const auto& s : *on_cluster) {
+        INFO(m.file << ": " << s);
+        s1.execute(s);
+      }
+    }
+  }
+
+  // 200 events of 40 posts, written through events_all: by post_id, to both shards.
+  std::string values;
+  for (int i = 0; i < 200; ++i)
+    values += std::string(values.empty() ? "" : ", ") + "('two-shards-" + std::to_string(i) + "', " +
+              std::to_string(1000 + i % 7) + ", " + std::to_string(5000 + i % 40) + ", 9, 'like', now(), 0)";
+  s1.execute("INSERT INTO events_all (event_id, user_id, post_id, author_id, action, ts, dwell_ms) VALUES " + values);
+  auto count = [](const nf::ch::Client& c, const std::string& sql) {
+    return nf::ch::as_u64(c.query(sql).at(0).at("n"));
+  };
+  const std::string spread = wait_until(60s, [&]() -> std::string {
+    const uint64_t all1 = count(s1, "SELECT count() AS n FROM events_all");
+    const uint64_t all2 = count(s2, "SELECT count() AS n FROM events_all");
+    const uint64_t local1 = count(s1, "SELECT count() AS n FROM events");
+    const uint64_t local2 = count(s2, "SELECT count() AS n FROM events");
+    if (all1 == 200 && all2 == 200 && local1 + local2 == 200 && local1 > 0 && local2 > 0) return "";
+    return "events_all " + std::to_string(all1) + "/" + std::to_string(all2) + ", local " + std::to_string(local1) +
+           " + " + std::to_string(local2);
+  });
+  CHECK(spread == "");
+  // each post's events on one shard only (40 posts in all, none on both)...
+  CHECK(count(s1, "SELECT uniqExact(post_id) AS n FROM events") +
+            count(s2, "SELECT uniqExact(post_id) AS n FROM events") == 40);
+  // ...and the view there wrote their seen rows (200 distinct user, post pairs)
+  CHECK(count(s2, "SELECT count() AS n FROM user_seen_all FINAL") == 200);
+  CHECK(count(s1, "SELECT count() AS n FROM user_seen") + count(s2, "SELECT count() AS n FROM user_seen") == 200);
+  server.execute("DROP DATABASE IF EXISTS " + database + " ON CLUSTER " + layout.cluster);
 }
