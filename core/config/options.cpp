@@ -26,7 +26,7 @@ const std::vector<OptionSpec>& option_specs() {
        "cluster for `schema apply` (as in the servers' <remote_servers>): ON CLUSTER DDL, Replicated engines, "
        "Distributed T_all tables (docs/cluster.md); empty: one server"},
 
-      {"redis.url", "redis://127.0.0.1:16379", "Redis URL (redis://host:port[/db])"},
+      {"redis.url", "redis://127.0.0.1:16379", "Redis URL (redis://host:port[/db]; a Redis Cluster node takes only db 0)"},
       {"redis.timeout_ms", "500", "Redis connect and command timeout"},
 
       {"kafka.brokers", "127.0.0.1:19092", "Kafka bootstrap servers, comma-separated"},
@@ -93,6 +93,9 @@ const std::vector<OptionSpec>& option_specs() {
       {"feed.breaker_failures", "3", "consecutive ClickHouse failures that open the circuit breaker"},
       {"feed.breaker_open_ms", "5000", "how long the breaker stays open before one probe query"},
       {"feed.trending_memo_ms", "30000", "how long serve reuses a live-computed trending list"},
+      {"feed.engagement_refresh_ms", "15000",
+       "serve keeps L, C, S, I of the posts of the last 72 h in memory, read again this often and kept exact between "
+       "reads by the ingest's change messages (a miss then reads only the changed posts' figures); 0: off"},
       {"feed.ranked_percent", "100",
        "share of users (0..100, fixed by a hash of the user id) served the ranked feed; the rest get the PostgreSQL "
        "timeline (canary: docs/canary.md; serve re-reads it on SIGHUP)"},

@@ -6,6 +6,7 @@
 
 #include "core/error/error.hpp"
 #include "core/feed/timeline.hpp"
+#include "core/redis/channels.hpp"
 #include "core/redis/keys.hpp"
 
 namespace nf::feed {
@@ -116,6 +117,20 @@ void FeedService::keep_hits_in_process() {
   };
   handlers.on_reset = [this] { local_.reset(); };
   watch_ = std::make_unique<redis::KeyWatch>(redis_->settings(), std::string(redis::kFeedPrefix), std::move(handlers));
+}
+
+void FeedService::keep_engagement_in_process(const config::Config& config) {
+  const auto every = config.get_int("feed.engagement_refresh_ms");
+  if (engagement_ || every <= 0) return;
+  engagement_ = std::make_unique<EngagementSnapshot>(
+      ch::settings_from(config), redis_->settings(), redis::post_counts_channel(config.get("clickhouse.database")),
+      params_, std::chrono::milliseconds(every));
+}
+
+size_t FeedService::engagement_snapshot_posts() const {
+  if (!engagement_) return 0;
+  const auto copy = engagement_->view();
+  return copy.table ? copy.table->size() : 0;
 }
 
 std::shared_ptr<const LocalFeedCache::Entry> FeedService::in_process(uint64_t user_id, int64_t now_ms) const {
@@ -320,7 +335,12 @@ std::optional<FeedService::Ranked> FeedService::rank_through_breaker(uint64_t us
   }
   Ranked ranked;
   try {
-    ranked.fetched = sources_.candidates(user_id, now_ms, nullptr);
+    const auto copy = engagement_ ? engagement_->view() : EngagementSnapshot::View{};
+    ranked.fetched = sources_.candidates(user_id, now_ms, copy.table.get());
+    if (copy.table)
+      engagement_->settle(ranked.fetched, copy, [&](const std::set<uint64_t>& posts) {
+        return parse_engagement(clickhouse_.query(engagement_sql(posts, now_ms)));
+      });
   } catch (const std::exception& e) {
     // Errors, timeouts and unparsable answers alike: each one brings the breaker closer
     // to opening, and the probe of a half-open breaker must always report back.

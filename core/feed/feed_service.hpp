@@ -22,6 +22,7 @@
 #include "core/feed/canary.hpp"
 #include "core/feed/circuit_breaker.hpp"
 #include "core/feed/cursor.hpp"
+#include "core/feed/engagement_snapshot.hpp"
 #include "core/feed/explanation.hpp"
 #include "core/feed/feed_cache.hpp"
 #include "core/feed/feed_page.hpp"
@@ -76,6 +77,12 @@ class FeedService {
   // feed.local_cache_users), kept right by Redis telling it when a feed:v1: key changes
   // anywhere (redis::KeyWatch). Without it (the CLI, the jobs) every hit reads Redis.
   void keep_hits_in_process();
+  // Serve's choice: keep the figures of recent posts in memory (EngagementSnapshot,
+  // feed.engagement_refresh_ms), so a miss reads only those that changed since. Without it
+  // a miss reads all its candidates' figures.
+  void keep_engagement_in_process(const config::Config& config);
+  // Posts the copy holds now (0: none in use).
+  size_t engagement_snapshot_posts() const;
   // The response body of a cache hit answered from memory alone (never blocks: no Redis,
   // no ClickHouse), or nullopt when this process does not hold the user's feed, the
   // watch is down, or the request is not plainly valid (the full path then answers it).
@@ -158,6 +165,7 @@ class FeedService {
   Sources sources_;
   LocalFeedCache local_;
   std::unique_ptr<redis::KeyWatch> watch_;  // after local_: stopped before it goes
+  std::unique_ptr<EngagementSnapshot> engagement_;
 };
 
 // The ranked list as feed items (final order, each with its score).

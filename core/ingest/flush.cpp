@@ -130,6 +130,9 @@ void IngestLoop::count_events() {
   if (!events.empty()) {
     clickhouse_.insert("event_keys_in", "TabSeparated", event_keys_in_body(events));
     metrics_.record_insert("event_keys_in", events.size(), Clock::now() - started);
+    std::set<uint64_t> posts;
+    for (const auto& e : events) posts.insert(e.post_id);
+    count_changes_.publish(posts);
   }
   batch_.counted_events.clear();
   if (counted_before) {

@@ -14,6 +14,7 @@
 #include "core/kafka/metadata.hpp"
 #include "core/kafka/topics.hpp"
 #include "core/process/instance.hpp"
+#include "core/redis/channels.hpp"
 #include "core/time/clock.hpp"
 
 namespace nf::ingest {
@@ -111,6 +112,7 @@ IngestLoop::IngestLoop(const config::Config& config, const IngestRequest& reques
       dead_letters_(kafka::settings_from(config), group_),
       postgres_(pg::settings_from(config)),
       feeds_(redis::settings_from(config)),
+      count_changes_(redis::settings_from(config), redis::post_counts_channel(config.get("clickhouse.database"))),
       second_pass_(std::chrono::milliseconds(std::max<int64_t>(0, config.get_int("ingest.reinvalidate_ms")))),
       redis_(redis::settings_from(config)) {
   if (group_.empty()) fail_usage("ingest.group is empty: name the consumer group");

@@ -15,6 +15,7 @@
 #include "core/config/config.hpp"
 #include "core/ingest/batch.hpp"
 #include "core/ingest/cdc_tables.hpp"
+#include "core/ingest/count_changes.hpp"
 #include "core/ingest/dead_letter.hpp"
 #include "core/ingest/feed_invalidation.hpp"
 #include "core/ingest/ingest.hpp"
@@ -91,6 +92,7 @@ class IngestLoop {
   DeadLetterProducer dead_letters_;
   PostgresLookups postgres_;
   FeedInvalidator feeds_;
+  CountChangePublisher count_changes_;  // after each insert of counted events
   ReinvalidationQueue second_pass_;
   redis::Settings redis_;         // the caches a truncate makes stale (truncate.hpp)
   TruncateMarks truncate_marks_;  // as last read from cdc_truncates, plus what this process applied

@@ -99,6 +99,12 @@ ServeMetrics::ServeMetrics(std::vector<std::string> routes, NowMs now_ms)
                           .gauge("novafeed_feed_ranked_percent",
                                  "feed.ranked_percent in force: the share of users served the ranked feed")
                           .with({})),
+      engagement_snapshot_posts_(registry_
+                                     .gauge("novafeed_feed_engagement_snapshot_posts",
+                                            "posts whose L, C, S, I serve holds in memory, so a miss reads only the "
+                                            "changed ones; 0 while the copy is not in use (Redis channel down, being "
+                                            "read, or feed.engagement_refresh_ms = 0)")
+                                     .with({})),
       today_(request_duration_bounds()) {
   routes.emplace_back(kOtherRoute);
   for (const auto& route : routes) route_durations_.emplace(route, &durations_.with({route}));
@@ -182,6 +188,9 @@ void ServeMetrics::record_events_unavailable() { events_unavailable_.add(); }
 
 void ServeMetrics::set_breaker_open(bool open) { breaker_open_.set(open ? 1.0 : 0.0); }
 void ServeMetrics::set_redis_up(bool up) { redis_up_.set(up ? 1.0 : 0.0); }
+void ServeMetrics::set_engagement_snapshot_posts(size_t posts) {
+  engagement_snapshot_posts_.set(static_cast<double>(posts));
+}
 void ServeMetrics::set_kafka_up(bool up) { kafka_up_.set(up ? 1.0 : 0.0); }
 void ServeMetrics::set_ranked_percent(int percent) { ranked_percent_.set(percent); }
 

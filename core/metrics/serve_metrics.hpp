@@ -70,6 +70,8 @@ class ServeMetrics {
   void set_kafka_up(bool up);
   // feed.ranked_percent in force (the canary: docs/canary.md).
   void set_ranked_percent(int percent);
+  // Posts whose L, C, S, I serve holds in memory (0: the copy is not in use).
+  void set_engagement_snapshot_posts(size_t posts);
 
   // Text appended to /metrics (e.g. the in-process ingest's figures); it must be whole
   // Prometheus families ending in a newline.
@@ -99,6 +101,7 @@ class ServeMetrics {
   Gauge& redis_up_;
   Gauge& kafka_up_;
   Gauge& ranked_percent_;
+  Gauge& engagement_snapshot_posts_;
   // Made in the constructor and only read afterwards: lock-free lookups.
   std::unordered_map<std::string, Histogram*> route_durations_;
   std::array<std::array<Histogram*, 2>, 3> feed_duration_by_{};  // [ranked, timeline, other][cached]

@@ -10,6 +10,7 @@
 #include "core/kafka/settings.hpp"
 #include "core/output/logging.hpp"
 #include "core/pg/connection.hpp"
+#include "core/redis/channels.hpp"
 #include "core/redis/client.hpp"
 #include "core/redis/keys.hpp"
 #include "core/schema/clickhouse_data.hpp"
@@ -34,6 +35,9 @@ std::optional<size_t> delete_cached_keys(const config::Config& config) {
     redis::Connection connection(redis::settings_from(config));
     size_t deleted = 0;
     for (const auto& pattern : redis::novafeed_key_patterns()) deleted += redis::unlink_matching(connection, pattern);
+    // Serve's in-memory figures of the emptied tables go too (core/feed/engagement_snapshot.hpp).
+    connection.command({"PUBLISH", redis::post_counts_channel(config.get("clickhouse.database")),
+                        redis::kAllPostsChanged});
     spdlog::warn("seed --truncate: deleted {} novafeed keys from Redis (cached feeds, hot posts, suggestions, dedup marks)",
                  deleted);
     return deleted;

@@ -60,6 +60,7 @@ void run_serve(const config::Config& config, const ServeRequest& request,
   redis::Pool redis(redis::settings_from(config));
   feed::FeedService feed(config, redis);
   feed.keep_hits_in_process();  // hits from memory, kept right by Redis's change messages
+  feed.keep_engagement_in_process(config);  // misses read only the figures that changed
   events::Intake intake(config, redis);
   metrics::ServeMetrics metrics;
   metrics.set_ranked_percent(feed.canary().percent());
@@ -98,6 +99,7 @@ void run_serve(const config::Config& config, const ServeRequest& request,
     if (hangup.received()) in_force = reload_config(in_force, request.reload_config, feed.canary());
     metrics.set_ranked_percent(feed.canary().percent());
     metrics.set_breaker_open(feed.clickhouse_breaker().state == feed::BreakerState::open);
+    metrics.set_engagement_snapshot_posts(feed.engagement_snapshot_posts());
     metrics.set_redis_up(redis.healthy());
     metrics.set_kafka_up(intake.kafka_ready());
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
