@@ -49,6 +49,7 @@ _novafeed() {
     "schema apply|-h") COMPREPLY=(); return ;;
     "schema apply|--target") COMPREPLY=($(compgen -W "postgres clickhouse all" -- "$cur")); return ;;
     "schema apply|--dry-run") COMPREPLY=(); return ;;
+    "schema apply|--cluster") COMPREPLY=(); return ;;
     "schema status|--help") COMPREPLY=(); return ;;
     "schema status|-h") COMPREPLY=(); return ;;
     "schema status|--target") COMPREPLY=($(compgen -W "postgres clickhouse all" -- "$cur")); return ;;
@@ -190,7 +191,7 @@ _novafeed() {
   case "$cmdpath" in
     "") words="schema connectors backfill verify ingest jobs serve latency doctor dlq seed feed token config completion --help --version --config --set --json --log-level" ;;
     "schema") words="apply status --help --help --version --config --set --json --log-level" ;;
-    "schema apply") words="--help --target --dry-run --help --version --config --set --json --log-level" ;;
+    "schema apply") words="--help --target --dry-run --cluster --help --version --config --set --json --log-level" ;;
     "schema status") words="--help --target --help --version --config --set --json --log-level" ;;
     "connectors") words="apply status restart heal delete list config --help --help --version --config --set --json --log-level" ;;
     "connectors apply") words="--help --dry-run --wait --timeout --help --version --config --set --json --log-level" ;;

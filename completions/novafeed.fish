@@ -106,6 +106,7 @@ complete -c novafeed -n '__novafeed_at \'schema\'' -l help -s h -x -d 'Print thi
 complete -c novafeed -n '__novafeed_at \'schema apply\'' -l help -s h -x -d 'Print this help message and exit'
 complete -c novafeed -n '__novafeed_at \'schema apply\'' -l target -x -a 'postgres clickhouse all' -d 'which database (default all)'
 complete -c novafeed -n '__novafeed_at \'schema apply\'' -l dry-run -x -d 'print the rendered SQL that would run and change nothing'
+complete -c novafeed -n '__novafeed_at \'schema apply\'' -l cluster -x -d 'ClickHouse cluster NAME (as in the servers\' <remote_servers>): ON CLUSTER DDL, Replicated engines and Distributed T_all tables (docs/cluster.md; default clickhouse.cluster)'
 complete -c novafeed -n '__novafeed_at \'schema status\'' -l help -s h -x -d 'Print this help message and exit'
 complete -c novafeed -n '__novafeed_at \'schema status\'' -l target -x -a 'postgres clickhouse all' -d 'which database (default all)'
 complete -c novafeed -n '__novafeed_at \'connectors\'' -a apply -d 'Create or update the Debezium connector from novafeed\'s config (idempotent PUT).'
