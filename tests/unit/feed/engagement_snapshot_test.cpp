@@ -136,7 +136,7 @@ TEST_CASE("engagement snapshot: settle reads again only the stale candidates tha
   }
 }
 
-TEST_CASE("engagement snapshot: change messages - ids separated by spaces; '*' and garbage mean everything",
+TEST_CASE("engagement snapshot: change messages - ids separated by spaces, while '*' and garbage mean everything",
           "[feed][snapshot]") {
   using nf::feed::parse_changed_posts;
   CHECK(parse_changed_posts("1 22 333") == std::vector<uint64_t>{1, 22, 333});
