@@ -176,6 +176,10 @@ void seed_and_wait_for_ingest(const Server& server) {
     return nf::ch::as_u64(rows.at(0)["n"]) == events && clickhouse_has_postgres_rows(ch);
   });
   REQUIRE(caught_up);
+  // The ingest unlinks the feeds its last flushes touched a second time,
+  // ingest.reinvalidate_ms (3 s) later: a feed a test caches before that pass can vanish
+  // between two reads (seen once in CI: user 17's second read was a miss).
+  std::this_thread::sleep_for(std::chrono::milliseconds(nf::test::stack_config().get_int("ingest.reinvalidate_ms")) + 2s);
 }
 
 // promtool (Debian's prometheus package, installed by scripts/test). Missing: a failure
