@@ -34,6 +34,7 @@
 #include "core/pg/connection.hpp"
 #include "core/redis/client.hpp"
 #include "core/redis/keys.hpp"
+#include "core/time/clock.hpp"
 #include "tests/support/consumer_group.hpp"
 #include "tests/support/eventually.hpp"
 #include "tests/support/kafka_topics.hpp"
@@ -49,10 +50,7 @@ using json = nlohmann::json;
 using namespace std::chrono_literals;
 using nf::test::eventually;
 
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+using nf::time::now_ms;
 
 // 7.3e9 + 10,000 ids per run (by the clock): far above the seeded ids and the other tests' ranges.
 uint64_t unique_base() { return 7'300'000'000ULL + static_cast<uint64_t>(now_ms() % 100'000) * 10'000; }
