@@ -1,14 +1,17 @@
 #pragma once
 // "The same event_id within 1 h counts once" (SPEC §4), with one Redis round trip per
-// batch. Each event leaves a mark `dedup:events:{<user_id>}:<event_id>` that lives
-// events.dedup_window_s. The {user_id} is a Redis Cluster hash tag: all keys of one
-// request share a slot, so one EVAL (SET key 1 NX EX window for each key, answering which
-// were new) and one DEL (undo after a Kafka failure) cover the whole batch.
+// batch. Each user has two hashes, `dedup:events:{<user_id>}:0` and `:1` (field =
+// event_id, value = when it was accepted, ms by Redis's clock), one per alternate
+// generation of events.dedup_window_s; an id accepted within the window is a duplicate.
+// One EVAL (two HMGETs, one HSET of the new ids) answers which were new; one HDEL per hash
+// undoes them after a Kafka failure. The {user_id} hash tag puts both keys in one slot, so
+// the EVAL holds on Redis Cluster too. The script's comment in dedup.cpp has the details.
 //
 // Redis is best effort here: when it is down the marks are skipped and every event is
 // produced; ClickHouse still counts each event_id once (docs/design.md "Exactly-once
 // effect"), so Redis only saves Kafka and ClickHouse the duplicate work.
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -19,20 +22,20 @@
 
 namespace nf::events {
 
-// "dedup:events:{42}:<event_id>".
-std::string dedup_key(uint64_t user_id, const std::string& event_id);
+// {"dedup:events:{42}:0", "dedup:events:{42}:1"}: the user's two generations of marks.
+std::array<std::string, 2> dedup_keys(uint64_t user_id);
 
 // Drops the later occurrences of an event_id already seen earlier in `events` (they count
 // as duplicates, like a repeat across requests); returns how many were dropped.
 size_t drop_repeated_ids(std::vector<Event>& events);
 
-// Sets the marks of `events` where absent. For each event: true when its mark is new
+// Marks the ids of `events` not marked within the window. For each event: true when its mark is new
 // (the event is to be produced), false when it was already there (a duplicate). nullopt
 // when Redis is unavailable (the caller produces everything).
 std::optional<std::vector<bool>> mark_new(redis::Pool& redis, uint64_t user_id, const std::vector<Event>& events,
                                           int64_t window_s);
 
-// Deletes the marks of `events` (after Kafka refused them, so the client's retry is not
+// Removes the marks of `events` (after Kafka refused them, so the client's retry is not
 // taken for a duplicate). False when Redis could not be reached.
 bool unmark(redis::Pool& redis, uint64_t user_id, const std::vector<Event>& events);
 

@@ -9,6 +9,7 @@
 
 #include "core/error/error.hpp"
 #include "core/events/contract.hpp"
+#include "core/events/plain_batch.hpp"
 #include "core/time/rfc3339.hpp"
 
 namespace nf::events {
@@ -194,6 +195,11 @@ Limits limits_from(const config::Config& config) {
 }
 
 ParsedBatch parse_batch(std::string_view body, uint64_t user_id, const Limits& limits, int64_t now_ms) {
+  if (auto plain = parse_plain_batch(body, user_id, limits, now_ms)) return std::move(*plain);
+  return parse_batch_tree(body, user_id, limits, now_ms);
+}
+
+ParsedBatch parse_batch_tree(std::string_view body, uint64_t user_id, const Limits& limits, int64_t now_ms) {
   Json document;
   try {
     document = Json::parse(body);

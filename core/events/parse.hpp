@@ -57,7 +57,10 @@ struct ParsedBatch {
   std::vector<Rejection> rejected;  // in request order
 };
 
+// The plain shape goes through parse_plain_batch (plain_batch.hpp), anything else through
+// parse_batch_tree, the general parser (a JSON tree, every rule and message above).
 ParsedBatch parse_batch(std::string_view body, uint64_t user_id, const Limits& limits, int64_t now_ms);
+ParsedBatch parse_batch_tree(std::string_view body, uint64_t user_id, const Limits& limits, int64_t now_ms);
 
 // The kind of a per-event rejection, from its error's field: invalid_event_id,
 // invalid_post_id, invalid_action, invalid_ts, invalid_dwell_ms, user_mismatch, or

@@ -13,16 +13,19 @@
 #include <map>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <librdkafka/rdkafka.h>
 #include <nlohmann/json.hpp>
 
 #include "core/error/error.hpp"
+#include "core/events/dedup.hpp"
 #include "core/events/intake.hpp"
 #include "core/kafka/handle.hpp"
 #include "core/kafka/metadata.hpp"
 #include "core/kafka/settings.hpp"
+#include "core/redis/client.hpp"
 #include "core/redis/pool.hpp"
 #include "tests/support/stack.hpp"
 
@@ -162,6 +165,58 @@ TEST_CASE("events intake: accepted events are on the topic keyed by user, the sa
   CHECK(figures.duplicates == 5);
   CHECK(figures.rejected == 2);
   CHECK(figures.dedup_skipped == 0);
+  intake.close(std::chrono::milliseconds(2000));
+}
+
+TEST_CASE("events intake: an id counts again once the dedup window has passed, and a user's marks are gone two "
+          "windows after their last write",
+          "[events]") {
+  if (!nf::test::require_stack()) return;
+  auto config = intake_config();
+  config.values["events.dedup_window_s"] = {"2", "events_test"};
+  nf::redis::Pool redis(nf::redis::settings_from(config));
+  nf::redis::Connection direct(nf::redis::settings_from(config));
+  const uint64_t user = 4545;
+  const auto keys = nf::events::dedup_keys(user);
+  for (const auto& key : keys) direct.command({"DEL", key});
+  nf::events::Intake intake(config, redis);
+
+  const auto prefix = run_prefix("window");
+  const auto batch = [&](std::initializer_list<const char*> ids) {
+    Json body = Json::array();
+    for (const char* id : ids) body.push_back(event(prefix + id, 1, "view", now_ms() - 1000));
+    return body.dump();
+  };
+  const auto marked = [&](const char* id) {
+    int found = 0;
+    for (const auto& key : keys) found += static_cast<int>(direct.command({"HEXISTS", key, prefix + id})->integer);
+    return found;
+  };
+  const auto first = intake.submit(user, batch({"a", "b"}), now_ms());
+  CHECK(first.accepted == 2);
+  const auto repeat = intake.submit(user, batch({"a"}), now_ms());
+  CHECK(repeat.accepted == 0);
+  CHECK(repeat.duplicates == 1);
+  CHECK(marked("a") == 1);
+  CHECK(marked("b") == 1);
+  for (const auto& key : keys) {
+    const auto ttl = direct.command({"PTTL", key})->integer;
+    CHECK(ttl <= 4000);  // -2 for the hash not written yet; else two windows at most
+  }
+
+  std::this_thread::sleep_for(std::chrono::milliseconds(2300));
+  // Past the window: "a" is new again (whichever generation holds its old mark).
+  const auto later = intake.submit(user, batch({"a", "c"}), now_ms());
+  CHECK(later.accepted == 2);
+  CHECK(later.duplicates == 0);
+  const auto again = intake.submit(user, batch({"a", "c"}), now_ms());
+  CHECK(again.duplicates == 2);
+
+  // Two windows after "b" was written, its generation is cleared or expired.
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  CHECK(intake.submit(user, batch({"d"}), now_ms()).accepted == 1);
+  CHECK(marked("b") == 0);
+  CHECK(marked("d") == 1);
   intake.close(std::chrono::milliseconds(2000));
 }
 

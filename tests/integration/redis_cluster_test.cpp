@@ -290,7 +290,9 @@ TEST_CASE("redis cluster: serve, ingest, jobs and doctor on a cluster-mode Redis
     REQUIRE(again.status == 202);
     CHECK(json::parse(again.body)["accepted"] == 0);
     CHECK(json::parse(again.body)["duplicates"] == 3);
-    CHECK(redis.command({"EXISTS", "dedup:events:{" + std::to_string(stranger) + "}:rc-" + b + "-a"})->integer == 1);
+    CHECK(redis.command({"HEXISTS", "dedup:events:{" + std::to_string(stranger) + "}:0", "rc-" + b + "-a"})->integer +
+              redis.command({"HEXISTS", "dedup:events:{" + std::to_string(stranger) + "}:1", "rc-" + b + "-a"})->integer ==
+          1);
     const bool counted = eventually(60s, [&] {
       return count_of(ch, "SELECT uniqExact(event_id) AS n FROM events WHERE user_id = " + std::to_string(stranger)) == 2;
     });
@@ -424,7 +426,7 @@ TEST_CASE("redis cluster: the SCAN and UNLINK that seed --truncate and a truncat
   for (uint64_t user = 1; user <= 3000; ++user) {
     plant.push_back({"SET", nf::redis::feed_key(user), "[]"});
     plant.push_back({"SET", "suggest:users:" + std::to_string(user), "{}"});
-    plant.push_back({"SET", "dedup:events:{" + std::to_string(user) + "}:e", "1"});
+    plant.push_back({"HSET", "dedup:events:{" + std::to_string(user) + "}:0", "e", "1"});
   }
   for (const char* window : {"1h", "24h", "7d"}) plant.push_back({"SET", std::string("hot:posts:") + window, "{}"});
   plant.push_back({"SET", "someone-else:1", "kept"});

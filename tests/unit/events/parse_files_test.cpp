@@ -128,10 +128,6 @@ TEST_CASE("events: a control character in an event_id is escaped in the message"
         R"({"event_id":"a\u000ab\u0001","user_id":7,"post_id":1,"action":"view","ts":0,"dwell_ms":0})");
 }
 
-TEST_CASE("events: dedup keys share the user's Redis Cluster hash tag", "[events]") {
-  CHECK(nf::events::dedup_key(42, "abc") == "dedup:events:{42}:abc");
-}
-
 TEST_CASE("events: limits come from events.* options", "[events]") {
   nf::config::Config config;
   config.values["events.max_batch"] = {"10", "test"};
