@@ -16,6 +16,7 @@
 #include "core/backfill/tables.hpp"
 #include "core/clickhouse/client.hpp"
 #include "core/error/error.hpp"
+#include "core/process/thread_name.hpp"
 
 namespace nf::backfill {
 namespace {
@@ -85,7 +86,11 @@ uint64_t copy_ranges(std::vector<std::unique_ptr<PgSession>>& workers, const ch:
   };
   std::vector<std::thread> threads;
   const size_t n_threads = std::min(workers.size(), ranges.size());
-  for (size_t i = 0; i < n_threads; ++i) threads.emplace_back(work, std::ref(*workers[i]));
+  for (size_t i = 0; i < n_threads; ++i)
+    threads.emplace_back([&work, &worker = *workers[i]] {
+      process::name_this_thread("nf-backfill");
+      work(worker);
+    });
   for (auto& thread : threads) thread.join();
   if (failure) std::rethrow_exception(failure);
   return copied;

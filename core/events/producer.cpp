@@ -4,6 +4,7 @@
 
 #include "core/error/error.hpp"
 #include "core/metrics/dependency_metrics.hpp"
+#include "core/process/thread_name.hpp"
 
 namespace nf::events {
 
@@ -79,7 +80,10 @@ Producer::Producer(const kafka::Settings& settings, std::string topic, std::chro
   if (!rkt_)
     fail_usage("cannot use Kafka topic '" + topic_ + "' (kafka.events_topic): " +
                rd_kafka_err2str(rd_kafka_last_error()));
-  poller_ = std::thread([this] { poll_loop(); });
+  poller_ = std::thread([this] {
+    process::name_this_thread("nf-events-poll");
+    poll_loop();
+  });
 }
 
 Producer::~Producer() {

@@ -1,9 +1,14 @@
 #include "core/http/server.hpp"
 
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+
 #include <boost/asio/post.hpp>
 
 #include "core/http/listen_address.hpp"
 #include "core/http/session.hpp"
+#include "core/process/thread_name.hpp"
 
 namespace nf::http {
 
@@ -129,10 +134,32 @@ void Server::start() {
   s.port = s.acceptor.local_endpoint().port();
 
   s.workers = std::make_unique<net::thread_pool>(s.options.worker_threads);
+  {
+    // One naming task per pool thread: each waits until all have run, so no thread runs
+    // two. The count is shared, not on this stack: the last tasks still leave its wait
+    // after this function has gone on.
+    struct Roll {
+      std::mutex mutex;
+      std::condition_variable all_named;
+      size_t named = 0;
+    };
+    const auto roll = std::make_shared<Roll>();
+    const size_t wanted = s.options.worker_threads;
+    for (size_t i = 0; i < wanted; ++i)
+      net::post(*s.workers, [roll, wanted] {
+        process::name_this_thread("nf-http-worker");
+        std::unique_lock lock(roll->mutex);
+        if (++roll->named == wanted) roll->all_named.notify_all();
+        roll->all_named.wait(lock, [&] { return roll->named == wanted; });
+      });
+    std::unique_lock lock(roll->mutex);
+    roll->all_named.wait(lock, [&] { return roll->named == wanted; });
+  }
   s.work.emplace(s.ioc.get_executor());
   net::post(s.acceptor.get_executor(), [&s] { do_accept(s); });
   for (size_t i = 0; i < s.options.io_threads; ++i)
     s.io_threads.emplace_back([&s] {
+      process::name_this_thread("nf-http-io");
       for (;;) {
         try {
           s.ioc.run();

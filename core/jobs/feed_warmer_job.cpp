@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "core/process/thread_name.hpp"
 #include "core/error/error.hpp"
 #include "core/feed/feed_service.hpp"
 #include "core/jobs/job_functions.hpp"
@@ -112,7 +113,11 @@ JobOutcome run_feed_warmer(JobContext& context, const RunOptions& options) {
   };
   const auto threads_wanted = static_cast<size_t>(std::max<int64_t>(1, context.config->get_int("jobs.feed_warmer_threads")));
   std::vector<std::thread> threads;
-  for (size_t t = 0; t < std::min(threads_wanted, batches.size()); ++t) threads.emplace_back(work);
+  for (size_t t = 0; t < std::min(threads_wanted, batches.size()); ++t)
+    threads.emplace_back([&work] {
+      process::name_this_thread("nf-warmer");
+      work();
+    });
   for (auto& thread : threads) thread.join();
 
   if (failed)

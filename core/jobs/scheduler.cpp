@@ -10,6 +10,7 @@
 #include "core/jobs/lock.hpp"
 #include "core/jobs/run_log.hpp"
 #include "core/jobs/runner.hpp"
+#include "core/process/thread_name.hpp"
 #include "core/time/clock.hpp"
 
 namespace nf::jobs {
@@ -28,7 +29,11 @@ Scheduler::Scheduler(JobContext& context, std::vector<const JobSpec*> jobs, JobM
 Scheduler::~Scheduler() { stop(); }
 
 void Scheduler::start() {
-  for (const auto* spec : jobs_) threads_.emplace_back([this, spec] { loop(*spec); });
+  for (const auto* spec : jobs_)
+    threads_.emplace_back([this, spec] {
+      process::name_this_thread("nf-" + std::string(spec->name));
+      loop(*spec);
+    });
 }
 
 void Scheduler::stop() {

@@ -7,6 +7,7 @@
 
 #include "core/error/error.hpp"
 #include "core/kafka/metadata.hpp"
+#include "core/process/thread_name.hpp"
 #include "core/ranking/probes.hpp"
 
 namespace nf::latency {
@@ -48,7 +49,10 @@ KafkaWatch::KafkaWatch(const kafka::Settings& settings, std::string events_topic
   }
   if (const auto err = rd_kafka_assign(consumer_.get(), list.get()))
     fail_check(std::string("latency: cannot assign the probe consumer: ") + rd_kafka_err2str(err));
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    process::name_this_thread("nf-kafka-watch");
+    run();
+  });
 }
 
 KafkaWatch::~KafkaWatch() {

@@ -1,12 +1,22 @@
 #include "core/process/periodic.hpp"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
+
+#include "core/process/thread_name.hpp"
 
 namespace nf::process {
 
 Periodic::Periodic(std::string name, std::chrono::milliseconds interval, First first, std::function<void()> tick)
     : name_(std::move(name)), interval_(interval), tick_(std::move(tick)) {
-  if (interval_.count() > 0) thread_ = std::thread([this, first] { run(first); });
+  if (interval_.count() > 0)
+    thread_ = std::thread([this, first] {
+      std::string thread_name = "nf-" + name_;  // "cdc probe" -> nf-cdc-probe
+      std::replace(thread_name.begin(), thread_name.end(), ' ', '-');
+      name_this_thread(thread_name);
+      run(first);
+    });
 }
 
 Periodic::~Periodic() {

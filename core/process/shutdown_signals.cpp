@@ -7,6 +7,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/process/thread_name.hpp"
+
 namespace nf::process {
 namespace {
 
@@ -24,6 +26,7 @@ ShutdownSignals::ShutdownSignals() {
   const sigset_t set = stop_signals();
   pthread_sigmask(SIG_BLOCK, &set, &previous_mask_);
   waiter_ = std::thread([this, set] {
+    name_this_thread("nf-signals");
     const timespec tick = {0, 200'000'000};
     while (!done_) {
       const int signal = sigtimedwait(&set, nullptr, &tick);

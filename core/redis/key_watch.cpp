@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/error/error.hpp"
+#include "core/process/thread_name.hpp"
 
 namespace nf::redis {
 
@@ -32,7 +33,10 @@ std::optional<std::vector<std::string>> invalidated_keys(const redisReply& messa
 
 KeyWatch::KeyWatch(Settings settings, std::string prefix, Handlers handlers, std::chrono::milliseconds retry)
     : settings_(std::move(settings)), prefix_(std::move(prefix)), handlers_(std::move(handlers)), retry_(retry) {
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    process::name_this_thread("nf-key-watch");
+    run();
+  });
 }
 
 KeyWatch::~KeyWatch() {

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/process/thread_name.hpp"
+
 namespace nf::redis {
 
 namespace {
@@ -28,7 +30,10 @@ Subscription::Subscription(Settings settings, std::string channel, std::string w
       what_(std::move(what)),
       handlers_(std::move(handlers)),
       retry_(retry) {
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    process::name_this_thread("nf-redis-sub");
+    run();
+  });
 }
 
 Subscription::~Subscription() {

@@ -5,6 +5,7 @@
 #include "core/error/error.hpp"
 #include "core/ingest/ingest.hpp"
 #include "core/ingest/instance_id.hpp"
+#include "core/process/thread_name.hpp"
 
 namespace nf::serve {
 
@@ -15,7 +16,10 @@ constexpr auto kRetryEvery = std::chrono::seconds(5);
 }  // namespace
 
 BackgroundIngest::BackgroundIngest(const config::Config& config) : config_(config), probe_(config, metrics_) {
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    process::name_this_thread("nf-ingest");
+    run();
+  });
 }
 
 BackgroundIngest::~BackgroundIngest() { stop(); }
