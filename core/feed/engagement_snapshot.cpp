@@ -98,14 +98,16 @@ EngagementSnapshot::EngagementSnapshot(const ch::Settings& clickhouse, const red
       every_(every),
       refresher_([this] { refresh_loop(); }),
       subscription_(redis, std::move(channel), "engagement snapshot",
-                    {[this](std::string_view payload) {
+                    {.on_message =
+                         [this](std::string_view payload) {
                        if (auto posts = parse_changed_posts(payload)) return state_.mark(*posts, SnapshotState::Clock::now());
                        if (payload != redis::kAllPostsChanged)
                          spdlog::warn("engagement snapshot: unreadable message '{}': dropping the copy",
                                       payload.substr(0, 80));
                        drop_copy();
                      },
-                     [this] { drop_copy(); }}) {}
+                     .on_reset = [this] { drop_copy(); },
+                     .on_push = {}}) {}
 
 void EngagementSnapshot::drop_copy() {
   state_.reset();

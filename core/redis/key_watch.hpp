@@ -4,23 +4,23 @@
 // client-side caching in broadcasting mode. One connection of its own does
 //   CLIENT TRACKING ON REDIRECT <its own id> BCAST PREFIX <prefix>
 //   SUBSCRIBE __redis__:invalidate
-// and a thread reads the invalidation messages. Every instance of novafeed holds its own
-// watch, so a change made anywhere reaches all of them.
+// and a thread reads the invalidation messages (a redis::Subscription whose connection
+// turns tracking on before it subscribes). Every instance of novafeed holds its own watch,
+// so a change made anywhere reaches all of them.
 //
 // What it cannot see, it says: while the connection is down, changes are missed, so
 // on_reset runs when the watch is lost and again when it is back (the holder drops all it
 // kept), and connected() is false in between (the holder keeps nothing meanwhile).
 
-#include <atomic>
 #include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
 
 #include "core/redis/client.hpp"
+#include "core/redis/subscription.hpp"
 
 namespace nf::redis {
 
@@ -35,27 +35,16 @@ class KeyWatch {
   // Redis is unreachable (logged once per outage, not per try).
   KeyWatch(Settings settings, std::string prefix, Handlers handlers,
            std::chrono::milliseconds retry = std::chrono::milliseconds(1000));
-  ~KeyWatch();  // stops and joins
   KeyWatch(const KeyWatch&) = delete;
   KeyWatch& operator=(const KeyWatch&) = delete;
 
   // True while invalidations are flowing: what the holder kept since this became true is
   // still right, up to the messages in flight.
-  bool connected() const { return connected_.load(std::memory_order_acquire); }
+  bool connected() const { return subscription_.connected(); }
 
  private:
-  void run();
-  // Subscribes, then reads messages until the connection breaks or stop.
-  void watch_once();
-  void handle(const redisReply& message);
-
-  Settings settings_;
-  std::string prefix_;
   Handlers handlers_;
-  std::chrono::milliseconds retry_;
-  std::atomic<bool> stop_{false};
-  std::atomic<bool> connected_{false};
-  std::thread thread_;
+  Subscription subscription_;  // last: its thread calls handlers_
 };
 
 // The keys of one __redis__:invalidate message (RESP2: ["message", channel, [keys] | nil]);

@@ -24,17 +24,20 @@ std::optional<std::string_view> message_payload(const redisReply& message, std::
 }
 
 Subscription::Subscription(Settings settings, std::string channel, std::string what, Handlers handlers,
-                           std::chrono::milliseconds retry)
+                           Options options)
     : settings_(std::move(settings)),
       channel_(std::move(channel)),
       what_(std::move(what)),
       handlers_(std::move(handlers)),
-      retry_(retry) {
+      options_(std::move(options)) {
   thread_ = std::thread([this] {
-    process::name_this_thread("nf-redis-sub");
+    process::name_this_thread(options_.thread_name);
     run();
   });
 }
+
+Subscription::Subscription(Settings settings, std::string channel, std::string what, Handlers handlers)
+    : Subscription(std::move(settings), std::move(channel), std::move(what), std::move(handlers), Options{}) {}
 
 Subscription::~Subscription() {
   stop_ = true;
@@ -58,7 +61,7 @@ void Subscription::run() {
         outage_logged = true;
       }
     }
-    for (auto waited = std::chrono::milliseconds(0); !stop_ && waited < retry_; waited += kPollSlice)
+    for (auto waited = std::chrono::milliseconds(0); !stop_ && waited < options_.retry; waited += kPollSlice)
       std::this_thread::sleep_for(kPollSlice);
   }
   if (connected_.exchange(false)) handlers_.on_reset();
@@ -66,6 +69,7 @@ void Subscription::run() {
 
 void Subscription::listen_once() {
   Connection connection(settings_);
+  if (options_.before_subscribe) options_.before_subscribe(connection);
   connection.command({"SUBSCRIBE", channel_});
   // From here every message is heard; what was derived before may be stale.
   handlers_.on_reset();
@@ -74,7 +78,10 @@ void Subscription::listen_once() {
   while (!stop_) {
     const Reply message = connection.next_pushed(kPollSlice);
     if (!message) continue;
-    if (const auto payload = message_payload(*message, channel_)) handlers_.on_message(*payload);
+    if (handlers_.on_push)
+      handlers_.on_push(*message);
+    else if (const auto payload = message_payload(*message, channel_))
+      handlers_.on_message(*payload);
   }
 }
 

@@ -26,12 +26,21 @@ class Subscription {
   struct Handlers {
     std::function<void(std::string_view payload)> on_message;
     std::function<void()> on_reset;  // messages may have been missed
+    // Instead of on_message, when set: every message pushed on the connection as it came
+    // (KeyWatch reads __redis__:invalidate, whose payload is a list of keys or nil).
+    std::function<void(const redisReply& push)> on_push;
+  };
+  struct Options {
+    std::chrono::milliseconds retry{1000};
+    // Runs on each new connection before its SUBSCRIBE (KeyWatch turns tracking on there).
+    std::function<void(Connection&)> before_subscribe;
+    std::string thread_name = "nf-redis-sub";
   };
 
   // Starts the thread; the first connection is tried at once, then every `retry` while
   // Redis is unreachable (logged once per outage). `what` names it in the log.
-  Subscription(Settings settings, std::string channel, std::string what, Handlers handlers,
-               std::chrono::milliseconds retry = std::chrono::milliseconds(1000));
+  Subscription(Settings settings, std::string channel, std::string what, Handlers handlers, Options options);
+  Subscription(Settings settings, std::string channel, std::string what, Handlers handlers);  // default Options
   ~Subscription();  // stops and joins
   Subscription(const Subscription&) = delete;
   Subscription& operator=(const Subscription&) = delete;
@@ -48,7 +57,7 @@ class Subscription {
   std::string channel_;
   std::string what_;
   Handlers handlers_;
-  std::chrono::milliseconds retry_;
+  Options options_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> connected_{false};
   std::thread thread_;

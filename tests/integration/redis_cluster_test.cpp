@@ -99,7 +99,7 @@ class Server {
         env);
     if (!process_->wait_for_stderr("listening on", 30s)) FAIL("serve did not start:\n" + process_->stderr_text());
     if (!process_->wait_for_stderr("ingest: assigned", 60s)) FAIL("serve's ingest got no partitions:\n" + log());
-    if (!process_->wait_for_stderr("cache watch: watching Redis", 30s)) FAIL("serve does not watch Redis:\n" + log());
+    if (!process_->wait_for_stderr("cache watch of feed:v1:*: listening on Redis channel", 30s)) FAIL("serve does not watch Redis:\n" + log());
   }
 
   nf::net::HttpResponse request(const std::string& method, const std::string& path, uint64_t user,
