@@ -12,7 +12,9 @@ void register_ingest(CLI::App& app, GlobalOptions& global) {
       "A consumer in group ingest.group batches messages (ingest.batch_rows, ingest.batch_ms) into one insert per "
       "table and commits offsets only after the insert; replays collapse in ClickHouse, so a crash neither loses "
       "nor double-counts. Undecodable messages go to ingest.cdc_dlq_topic / ingest.events_dlq_topic with the "
-      "reason. New posts and (un)follows invalidate cached feeds in Redis. Runs until SIGINT/SIGTERM, then "
+      "reason. New posts, (un)follows and a user's own likes, comments and shares invalidate cached feeds in Redis; "
+      "the feed of a user who engaged while it was cached is recomputed right after (ingest.refresh_feeds). "
+      "Runs until SIGINT/SIGTERM, then "
       "flushes, commits and prints a summary. More processes in one group share the partitions.");
   cmd->footer(
       "Examples:\n"

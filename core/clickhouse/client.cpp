@@ -127,6 +127,12 @@ std::string Client::post(const std::string& query_in_url, const std::string& url
     }
     return std::move(response->body);
   }
+  // Connected but no answer in time: it runs, and is busy (or the statement is heavy).
+  if (failures.find("Operation timed out") != std::string::npos && failures.find("refused") == std::string::npos)
+    fail_unreachable("ClickHouse at " + settings_.url + " did not answer within " +
+                     std::to_string(settings_.timeout_ms) + " ms: " + failures +
+                     " (busy? `SELECT elapsed, query FROM system.processes` shows what it runs; the limit is "
+                     "clickhouse.timeout_ms, or feed.warm_timeout_ms / jobs.clickhouse_timeout_ms for background work)");
   fail_unreachable("ClickHouse at " + settings_.url + " is unreachable: " + failures +
                    (servers_.size() > 1 && failures.find(';') == std::string::npos
                         ? " (a write that may have reached the server is not sent to another)"

@@ -69,6 +69,10 @@ const std::vector<OptionSpec>& option_specs() {
       {"ingest.reinvalidate_ms", "3000",
        "unlink invalidated feeds a second time this much later: a miss that began before the first pass may "
        "have cached a page without the change (keep it above clickhouse.timeout_ms); 0: no second pass"},
+      {"ingest.refresh_feeds", "true",
+       "recompute a user's cached feed after their own like, comment or share invalidated it (only when one was "
+       "cached: they are scrolling now), after the second pass, so their next page is a hit"},
+      {"ingest.refresh_max_pending", "10000", "most users waiting for a feed refresh; more are dropped and counted"},
       {"ingest.cdc_dlq_topic", "cdc.dlq", "dead-letter topic for undecodable CDC messages"},
       {"ingest.events_dlq_topic", "events.dlq", "dead-letter topic for undecodable events"},
 
@@ -92,6 +96,9 @@ const std::vector<OptionSpec>& option_specs() {
        "cached feeds serve also keeps in memory (hits without a Redis round trip; Redis tells it of changes); 0: off"},
       {"feed.breaker_failures", "3", "consecutive ClickHouse failures that open the circuit breaker"},
       {"feed.breaker_open_ms", "5000", "how long the breaker stays open before one probe query"},
+      {"feed.warm_timeout_ms", "30000",
+       "ClickHouse query timeout of feeds computed ahead of a request (feed-warmer, the ingest's refresh), "
+       "which no one waits on; a request's own queries keep clickhouse.timeout_ms"},
       {"feed.trending_memo_ms", "30000", "how long serve reuses a live-computed trending list"},
       {"feed.engagement_refresh_ms", "15000",
        "serve keeps L, C, S, I of the posts of the last 72 h in memory, read again this often and kept exact between "
@@ -121,7 +128,9 @@ const std::vector<OptionSpec>& option_specs() {
       {"jobs.suggested_users_active_h", "24", "`suggested-users` serves the users with events within this many hours"},
       {"jobs.suggested_users_batch", "2000", "users per `suggested-users` ClickHouse statement"},
       {"jobs.feed_warmer_interval_s", "60", "how often `feed-warmer` runs"},
-      {"jobs.feed_warmer_users", "1000", "`feed-warmer` keeps the feeds of this many most active users (last hour) warm"},
+      {"jobs.feed_warmer_users", "1000",
+       "feeds `feed-warmer` computes a run at most: of the most active users (last hour) whose feed is missing or "
+       "expiring, most active first (users whose feed is still warm take no place)"},
       {"jobs.feed_warmer_threads", "4", "batches of 50 users `feed-warmer` computes at once"},
       {"jobs.retention_interval_s", "86400", "how often `retention` runs"},
       {"jobs.clickhouse_timeout_ms", "120000", "query timeout of the jobs' ClickHouse statements"},

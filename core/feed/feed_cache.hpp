@@ -1,8 +1,9 @@
 #pragma once
 // The ranked feed cached in Redis: feed:v1:{user} holds the whole ranked list (≤ 50) as
 // {"algo":"ranked","computed_at":<ms>,"items":[...]} for feed.cache_ttl_s; every page is a
-// slice of it, so one GET answers any page. The ingest DELs the key when a followee posts
-// or a follow changes (core/ingest/feed_invalidation.hpp owns the key's name).
+// slice of it, so one GET answers any page. The ingest UNLINKs the key when a followee
+// posts, a follow changes or the user engages (core/ingest/feed_invalidation.hpp), and
+// recomputes it for a user who engaged while it was cached (core/ingest/feed_refresher.hpp).
 // Best effort both ways (SPEC §4: Redis down → compute without cache): nothing here
 // throws for Redis.
 

@@ -30,6 +30,12 @@ pg::Pool make_postgres_pool(const config::Config& config) {
   return pg::Pool(settings, pg::PoolOptions{});
 }
 
+ch::Settings background_settings(const config::Config& config) {
+  auto settings = ch::settings_from(config);
+  settings.timeout_ms = std::max<long>(settings.timeout_ms, static_cast<long>(config.get_int("feed.warm_timeout_ms")));
+  return settings;
+}
+
 ranking::Params checked_params(const config::Config& config) {
   auto params = ranking::params_from(config);
   trending_window_label(params.trending_window_h);  // refuses a window without a hot-posts list
@@ -82,7 +88,7 @@ FeedService::FeedService(const config::Config& config, redis::Pool& redis) : Fee
   };
   sources_.candidates_batch = [this](const std::vector<uint64_t>& user_ids, int64_t now_ms,
                                      const EngagementTable* known) {
-    return fetch_candidates_batch(clickhouse_, trending_, params_, user_ids, now_ms, known);
+    return fetch_candidates_batch(background_clickhouse_, trending_, params_, user_ids, now_ms, known);
   };
   sources_.timeline = [this](uint64_t user_id, size_t limit) { return fetch_timeline(postgres_, user_id, limit); };
   sources_.read_cache = [this](uint64_t user_id) { return read_cached_feed(*redis_, user_id, &memo_); };
@@ -94,6 +100,7 @@ FeedService::FeedService(const config::Config& config, redis::Pool& redis) : Fee
 FeedService::FeedService(const config::Config& config, redis::Pool& redis, Sources sources)
     : params_(checked_params(config)),
       clickhouse_(ch::settings_from(config)),
+      background_clickhouse_(background_settings(config)),
       redis_(&redis),
       postgres_(make_postgres_pool(config)),
       breaker_(static_cast<size_t>(std::max<int64_t>(1, config.get_int("feed.breaker_failures"))),

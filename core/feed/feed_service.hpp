@@ -154,6 +154,10 @@ class FeedService {
 
   ranking::Params params_;
   ch::Client clickhouse_;
+  // For feeds computed ahead of a request (warm_batch: the feed-warmer and the
+  // ingest's refresh), with feed.warm_timeout_ms: no one waits on them, and under load a
+  // batch of 50 users' candidates can take longer than a request's 2 s.
+  ch::Client background_clickhouse_;
   redis::Pool* redis_;
   pg::Pool postgres_;
   CircuitBreaker breaker_;

@@ -72,7 +72,10 @@ class PendingBatch {
   std::vector<CountedEvent> counted_events;  // inserted after `tables` (event_counts.hpp)
   std::vector<DeadLetter> dead_letters;
   std::set<uint64_t> authors_with_new_posts;  // their followers' feeds are stale
-  std::set<uint64_t> users_with_stale_feeds;  // a follow or an unfollow
+  std::set<uint64_t> users_with_stale_feeds;  // a follow or an unfollow, or their own engagement
+  // Of those, the users whose own like, comment or share it holds: using the app right now,
+  // so their feed is worth recomputing once invalidated (feed_refresher.hpp).
+  std::set<uint64_t> users_engaging;
   // CDC: per table, the highest truncate LSN in the batch (truncate.hpp), and the lowest
   // _version of its rows (older than the table's truncate mark → tombstoned again).
   std::map<std::string, uint64_t> truncates;

@@ -12,7 +12,7 @@ namespace nf::ingest {
 
 FeedInvalidator::FeedInvalidator(redis::Settings settings) : settings_(std::move(settings)) {}
 
-size_t FeedInvalidator::invalidate(const std::set<uint64_t>& users) {
+size_t FeedInvalidator::invalidate(const std::set<uint64_t>& users, std::set<uint64_t>* existed) {
   if (users.empty()) return 0;
   const auto now = std::chrono::steady_clock::now();
   if (!connection_ && now < retry_after_) {
@@ -25,14 +25,21 @@ size_t FeedInvalidator::invalidate(const std::set<uint64_t>& users) {
     if (!connection_) connection_ = std::make_unique<redis::Connection>(settings_);
     std::vector<std::vector<std::string>> batch;
     batch.reserve(std::min(users.size(), kBatch));
+    std::vector<uint64_t> batch_users;
     for (auto it = users.begin(); it != users.end();) {
       batch.clear();
-      for (; it != users.end() && batch.size() < kBatch; ++it) batch.push_back({"UNLINK", redis::feed_key(*it)});
-      size_t refused = 0;
+      batch_users.clear();
+      for (; it != users.end() && batch.size() < kBatch; ++it) {
+        batch.push_back({"UNLINK", redis::feed_key(*it)});
+        batch_users.push_back(*it);
+      }
+      size_t refused = 0, i = 0;
       std::string refusal;
       for (const auto& reply : connection_->pipeline(batch)) {
+        const uint64_t user = batch_users[i++];
         if (reply->type != REDIS_REPLY_ERROR) {
           ++sent;
+          if (existed && reply->type == REDIS_REPLY_INTEGER && reply->integer > 0) existed->insert(user);
         } else if (refused++ == 0) {
           refusal.assign(reply->str, reply->len);
         }
@@ -54,15 +61,17 @@ size_t FeedInvalidator::invalidate(const std::set<uint64_t>& users) {
   return sent;
 }
 
-void ReinvalidationQueue::push(Clock::time_point now, const std::set<uint64_t>& users) {
+void ReinvalidationQueue::push(Clock::time_point now, const std::set<uint64_t>& users,
+                               const std::set<uint64_t>& refresh) {
   if (delay_.count() <= 0 || users.empty()) return;
-  pending_.emplace_back(now + delay_, users);
+  pending_.push_back({now + delay_, {users, refresh}});
 }
 
-std::set<uint64_t> ReinvalidationQueue::take_due(Clock::time_point now, bool everything) {
-  std::set<uint64_t> due;
-  while (!pending_.empty() && (everything || pending_.front().first <= now)) {
-    due.merge(pending_.front().second);
+ReinvalidationQueue::Due ReinvalidationQueue::take_due(Clock::time_point now, bool everything) {
+  Due due;
+  while (!pending_.empty() && (everything || pending_.front().due <= now)) {
+    due.users.merge(pending_.front().work.users);
+    due.refresh.merge(pending_.front().work.refresh);
     pending_.pop_front();
   }
   return due;

@@ -25,8 +25,9 @@ class FeedInvalidator {
   static constexpr size_t kBatch = 1000;
 
   // Returns how many keys were unlinked or found absent (sent); 0 (and a warning) when
-  // Redis is unreachable.
-  size_t invalidate(const std::set<uint64_t>& users);
+  // Redis is unreachable. With `existed`, the users whose key was there (UNLINK said 1) are
+  // added to it: whoever had a cached feed asked for it (or was warmed) within its TTL.
+  size_t invalidate(const std::set<uint64_t>& users, std::set<uint64_t>* existed = nullptr);
 
  private:
   redis::Settings settings_;
@@ -43,20 +44,34 @@ class FeedInvalidator {
 // again once any such miss must have ended (its ClickHouse queries time out at
 // clickhouse.timeout_ms) bounds that staleness to the delay. Pure: the ingest loop
 // pushes each flush's users and takes the due ones.
+//
+// The feeds to refresh (feed_refresher.hpp) ride along: a refreshed feed computed before
+// the second pass would be unlinked by it, so they are handed over when it is done.
 class ReinvalidationQueue {
  public:
   using Clock = std::chrono::steady_clock;
   explicit ReinvalidationQueue(std::chrono::milliseconds delay) : delay_(delay) {}
 
-  // Nothing is queued when the delay is 0 (off) or `users` is empty.
-  void push(Clock::time_point now, const std::set<uint64_t>& users);
+  struct Due {
+    std::set<uint64_t> users;    // to unlink again
+    std::set<uint64_t> refresh;  // then to recompute
+    bool operator==(const Due&) const = default;
+  };
+
+  // Nothing is queued when the delay is 0 (off) or `users` is empty; `refresh` ⊆ `users`.
+  void push(Clock::time_point now, const std::set<uint64_t>& users, const std::set<uint64_t>& refresh = {});
   // Every user whose second pass is due at `now` (all of them with `everything`, at stop).
-  std::set<uint64_t> take_due(Clock::time_point now, bool everything = false);
+  Due take_due(Clock::time_point now, bool everything = false);
   bool empty() const { return pending_.empty(); }
+  std::chrono::milliseconds delay() const { return delay_; }
 
  private:
+  struct Entry {
+    Clock::time_point due;
+    Due work;
+  };
   std::chrono::milliseconds delay_;
-  std::deque<std::pair<Clock::time_point, std::set<uint64_t>>> pending_;  // due times ascending
+  std::deque<Entry> pending_;  // due times ascending
 };
 
 }  // namespace nf::ingest

@@ -1,7 +1,9 @@
 // IngestLoop's flush: everything a batch holds reaches ClickHouse (and the dead-letter
 // topics) before the offsets after it are recorded and committed. Each step removes what
 // it finished from the batch, so a retry after a failure redoes only what failed.
+#include <algorithm>
 #include <ctime>
+#include <iterator>
 
 #include <spdlog/spdlog.h>
 
@@ -169,15 +171,25 @@ void IngestLoop::invalidate_feeds() {
     }
     batch_.authors_with_new_posts.clear();
   }
-  const size_t sent = feeds_.invalidate(users);
+  // Who engaged and had a feed cached is scrolling now: theirs is recomputed after the
+  // second pass (feed_refresher.hpp), or at once when there is none.
+  std::set<uint64_t> had_feed;
+  const size_t sent = feeds_.invalidate(users, refresh_ ? &had_feed : nullptr);
   if (sent) metrics_.update([sent](MetricsSnapshot& m) { m.feeds_invalidated += sent; });
-  second_pass_.push(ReinvalidationQueue::Clock::now(), users);
+  std::set<uint64_t> refresh;
+  std::set_intersection(had_feed.begin(), had_feed.end(), batch_.users_engaging.begin(), batch_.users_engaging.end(),
+                        std::inserter(refresh, refresh.end()));
+  batch_.users_engaging.clear();
+  if (second_pass_.delay().count() > 0) second_pass_.push(ReinvalidationQueue::Clock::now(), users, refresh);
+  else refresh_feeds(refresh);
 }
 
 void IngestLoop::invalidate_again(bool everything) {
   if (second_pass_.empty()) return;
   const auto due = second_pass_.take_due(ReinvalidationQueue::Clock::now(), everything);
-  if (!due.empty()) feeds_.invalidate(due);
+  if (!due.users.empty()) feeds_.invalidate(due.users);
+  // Not at stop: the process is leaving, and a feed computed now would be its last act.
+  if (!everything) refresh_feeds(due.refresh);
 }
 
 // Synchronous. A failure (e.g. the group is rebalancing) loses nothing: ingest_offsets

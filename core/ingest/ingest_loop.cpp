@@ -10,6 +10,8 @@
 #include "core/error/error.hpp"
 #include "core/ingest/cdc_decode.hpp"
 #include "core/ingest/event_decode.hpp"
+#include "core/ingest/feed_refresher.hpp"
+#include "core/feed/feed_service.hpp"
 #include "core/ingest/offset_store.hpp"
 #include "core/kafka/metadata.hpp"
 #include "core/kafka/topics.hpp"
@@ -99,6 +101,34 @@ ch::Settings insert_settings(const config::Config& config) {
 
 }  // namespace
 
+// The refresher ranks with a feed service of its own (its own Redis pool, ClickHouse
+// client and trending memo), as the warmer does; users off the canary's ranked side are
+// skipped (they are served the timeline, never a cached ranked feed).
+struct IngestLoop::Refresh {
+  redis::Pool redis;
+  feed::FeedService feeds;
+  FeedRefresher refresher;  // declared last: stopped before what it uses goes
+
+  Refresh(const config::Config& config, IngestMetrics& metrics)
+      : redis(redis::settings_from(config)),
+        feeds(config, redis),
+        refresher(
+            [this](const std::vector<uint64_t>& users, int64_t now_ms) {
+              std::vector<uint64_t> ranked;
+              for (const auto user : users)
+                if (feeds.canary().ranked(user)) ranked.push_back(user);
+              if (!ranked.empty()) feeds.warm_batch(ranked, now_ms);
+            },
+            static_cast<size_t>(std::max<int64_t>(0, config.get_int("ingest.refresh_max_pending"))),
+            [&metrics](const FeedRefresher::Counts& counts) {
+              metrics.update([&counts](MetricsSnapshot& m) {
+                m.feeds_refreshed = counts.refreshed;
+                m.feed_refreshes_failed = counts.failed;
+                m.feed_refreshes_dropped = counts.dropped;
+              });
+            }) {}
+};
+
 IngestLoop::IngestLoop(const config::Config& config, const IngestRequest& request, IngestMetrics& metrics)
     : request_(request),
       metrics_(metrics),
@@ -116,6 +146,7 @@ IngestLoop::IngestLoop(const config::Config& config, const IngestRequest& reques
       second_pass_(std::chrono::milliseconds(std::max<int64_t>(0, config.get_int("ingest.reinvalidate_ms")))),
       redis_(redis::settings_from(config)) {
   if (group_.empty()) fail_usage("ingest.group is empty: name the consumer group");
+  if (config.get_bool("ingest.refresh_feeds")) refresh_ = std::make_unique<Refresh>(config, metrics_);
   const auto kafka_settings = kafka::settings_from(config);
   check_prerequisites(clickhouse_, kafka_settings, routes_);
   if (request.streams != "events") truncate_marks_ = read_truncate_marks(clickhouse_);
@@ -161,6 +192,10 @@ IngestLoop::IngestLoop(const config::Config& config, const IngestRequest& reques
   if (!static_member_id_.empty())
     spdlog::info("ingest: static member '{}' of group {} (ingest.instance_id{})", static_member_id_, group_,
                  instance_ && instance_->derived ? "=auto" : "");
+}
+
+void IngestLoop::refresh_feeds(const std::set<uint64_t>& users) {
+  if (refresh_) refresh_->refresher.push(users);
 }
 
 IngestLoop::~IngestLoop() {
@@ -316,8 +351,10 @@ void IngestLoop::handle_message(const rd_kafka_message_t& message) {
     if (table->name == "follows" && ((*change)->op == 'c' || (*change)->op == 'd'))
       batch_.users_with_stale_feeds.insert(row["follower_id"].get<uint64_t>());
     // SPEC §4: a user's own like or comment changes their feed (seen set, affinity).
-    if ((table->name == "likes" || table->name == "comments") && (*change)->op == 'c')
+    if ((table->name == "likes" || table->name == "comments") && (*change)->op == 'c') {
       batch_.users_with_stale_feeds.insert(row["user_id"].get<uint64_t>());
+      batch_.users_engaging.insert(row["user_id"].get<uint64_t>());
+    }
     return;
   }
 
@@ -332,8 +369,10 @@ void IngestLoop::handle_message(const rd_kafka_message_t& message) {
   }
   // SPEC §4: a user's own like, comment or share makes their cached feed stale (their seen
   // set and affinity changed); impressions and views do not (they would defeat the cache).
-  if (event->action == "like" || event->action == "comment" || event->action == "share")
+  if (event->action == "like" || event->action == "comment" || event->action == "share") {
     batch_.users_with_stale_feeds.insert(event->user_id);
+    batch_.users_engaging.insert(event->user_id);
+  }
   if (event->author_id) batch_.add_event(*event, *event->author_id, now);
   else batch_.events_awaiting_author.push_back({std::move(*event), origin(), route->second.dlq_topic});
 }

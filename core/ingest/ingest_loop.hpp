@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 
@@ -74,6 +75,8 @@ class IngestLoop {
   void invalidate_feeds();
   // The due second passes of earlier invalidations (ReinvalidationQueue); all at stop.
   void invalidate_again(bool everything);
+  // Hands users to the feed refresher (nothing when ingest.refresh_feeds is off).
+  void refresh_feeds(const std::set<uint64_t>& users);
   void commit(const std::map<TopicPartition, int64_t>& next_offsets);
 
   const IngestRequest request_;
@@ -102,6 +105,11 @@ class IngestLoop {
   };
   std::unique_ptr<kafka::Handle> consumer_;
   std::unique_ptr<rd_kafka_queue_t, QueueDestroy> queue_;  // after consumer_: destroyed first
+
+  // The feed refresher (feed_refresher.hpp) and what it ranks with; null when
+  // ingest.refresh_feeds is off. Defined in ingest_loop.cpp.
+  struct Refresh;
+  std::unique_ptr<Refresh> refresh_;
 
   PendingBatch batch_;
   uint64_t consumed_ = 0;

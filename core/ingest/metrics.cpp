@@ -71,6 +71,13 @@ std::string render_prometheus(const MetricsSnapshot& m) {
   counter("novafeed_ingest_failed_flushes_total", "flush attempts that failed and were retried", m.failed_flushes);
   counter("novafeed_ingest_feeds_invalidated_total", "cached feeds deleted after new posts, follows or a user's own "
           "engagement", m.feeds_invalidated);
+  counter("novafeed_ingest_feeds_refreshed_total",
+          "cached feeds recomputed after the user's own engagement invalidated them (ingest.refresh_feeds)",
+          m.feeds_refreshed);
+  counter("novafeed_ingest_feed_refreshes_failed_total",
+          "feed refreshes that failed (ClickHouse or Redis): those users' next request is a miss", m.feed_refreshes_failed);
+  counter("novafeed_ingest_feed_refreshes_dropped_total",
+          "feed refreshes dropped because ingest.refresh_max_pending users already waited", m.feed_refreshes_dropped);
   counter("novafeed_ingest_events_counted_before_total",
           "events not counted again: their key was in event_keys (a Kafka replay or a resend)", m.events_counted_before);
   append_header(out, "novafeed_ingest_inserted_rows_total", "rows inserted into ClickHouse, per table", "counter");
@@ -126,10 +133,10 @@ std::string render_metrics_line(const MetricsSnapshot& m) {
   for (const auto& [partition, lag] : m.lag) total_lag += lag;
   const double mean_ms = m.inserts ? 1000 * m.insert_seconds_sum / static_cast<double>(m.inserts) : 0;
   return fmt::format(
-      "consumed {}, inserted{}, dead-lettered {}, tombstones {}, flushes {} ({} failed), feeds invalidated {}, "
-      "lag {} over {} partitions, insert latency mean {:.1f} ms max {:.1f} ms",
+      "consumed {}, inserted{}, dead-lettered {}, tombstones {}, flushes {} ({} failed), feeds invalidated {} "
+      "(refreshed {}), lag {} over {} partitions, insert latency mean {:.1f} ms max {:.1f} ms",
       m.consumed, inserted.empty() ? " nothing" : inserted, m.dead_lettered, m.tombstones, m.flushes,
-      m.failed_flushes, m.feeds_invalidated, total_lag, m.lag.size(), mean_ms, 1000 * m.insert_seconds_max);
+      m.failed_flushes, m.feeds_invalidated, m.feeds_refreshed, total_lag, m.lag.size(), mean_ms, 1000 * m.insert_seconds_max);
 }
 
 nlohmann::json metrics_json(const MetricsSnapshot& m) {
@@ -148,6 +155,9 @@ nlohmann::json metrics_json(const MetricsSnapshot& m) {
           {"flushes", m.flushes},
           {"failed_flushes", m.failed_flushes},
           {"feeds_invalidated", m.feeds_invalidated},
+          {"feeds_refreshed", m.feeds_refreshed},
+          {"feed_refreshes_failed", m.feed_refreshes_failed},
+          {"feed_refreshes_dropped", m.feed_refreshes_dropped},
           {"events_counted_before", m.events_counted_before},
           {"inserted_rows", m.inserted_rows},
           {"lag", m.lag},

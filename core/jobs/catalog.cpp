@@ -17,7 +17,7 @@ const std::vector<JobSpec>& job_specs() {
        "suggest:users:{user} for every user with events in the last jobs.suggested_users_active_h hours",
        run_suggested_users},
       {"feed-warmer", 3, {"jobs.feed_warmer_interval_s"},
-       "feed:v1:{user} of the jobs.feed_warmer_users most active users of the last hour, when missing or expiring",
+       "feed:v1:{user}, missing or expiring, of up to jobs.feed_warmer_users of the most active users of the last hour",
        run_feed_warmer},
       {"retention", 4, {"jobs.retention_interval_s"},
        "drops ClickHouse partitions past retention (events, event_keys, post_counts, post_metrics_1h, post_metrics_1d 30 d; user_author_counts, user_author_90d 90 d; user_seen 2 d) "

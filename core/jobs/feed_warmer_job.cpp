@@ -22,6 +22,8 @@ namespace nf::jobs {
 namespace {
 
 constexpr size_t kUsersPerBatch = 50;
+// How many of the most active users the warmer looks at, per feed of its budget.
+constexpr int64_t kPoolFactor = 4;
 
 // The `limit` real users (never a latency probe) with the most events in the hour before `now_ms`, most active first.
 std::vector<uint64_t> most_active_users(const ch::Client& clickhouse, int64_t now_ms, int64_t limit) {
@@ -36,9 +38,8 @@ std::vector<uint64_t> most_active_users(const ch::Client& clickhouse, int64_t no
   return users;
 }
 
-// The users whose cached feed is missing or lives less than `min_ttl_s` more: one
-// pipelined round of TTL commands.
-std::vector<uint64_t> needing_warmth(redis::Pool& redis, const std::vector<uint64_t>& users, int64_t min_ttl_s) {
+// The TTL of each user's cached feed (-2: none), one pipelined round of TTL commands.
+std::vector<long long> feed_ttls(redis::Pool& redis, const std::vector<uint64_t>& users) {
   std::vector<std::vector<std::string>> commands;
   commands.reserve(users.size());
   for (const auto user : users) commands.push_back({"TTL", redis::feed_key(user)});
@@ -51,34 +52,50 @@ std::vector<uint64_t> needing_warmth(redis::Pool& redis, const std::vector<uint6
     lease->discard();
     throw;
   }
-  std::vector<uint64_t> out;
-  for (size_t i = 0; i < users.size(); ++i) {
-    // -2: no key; -1: no expiry (never written so by novafeed: rewrite it); else seconds left.
-    const auto& reply = replies[i];
-    const long long ttl = reply && reply->type == REDIS_REPLY_INTEGER ? reply->integer : -2;
-    if (ttl < min_ttl_s) out.push_back(users[i]);
-  }
-  return out;
+  std::vector<long long> ttls;
+  ttls.reserve(users.size());
+  for (const auto& reply : replies) ttls.push_back(reply && reply->type == REDIS_REPLY_INTEGER ? reply->integer : -2);
+  return ttls;
 }
 
 }  // namespace
+
+std::vector<uint64_t> pick_feeds_to_warm(const std::vector<uint64_t>& users, const std::vector<long long>& ttls,
+                                         long long min_ttl_s, size_t limit) {
+  std::vector<uint64_t> out;
+  // -1: a key without expiry, never written so by novafeed: rewrite it.
+  for (size_t i = 0; i < users.size() && i < ttls.size() && out.size() < limit; ++i)
+    if (ttls[i] < min_ttl_s) out.push_back(users[i]);
+  return out;
+}
 
 JobOutcome run_feed_warmer(JobContext& context, const RunOptions& options) {
   if (!context.feeds) fail_check("feed-warmer: no feed service in this process (a bug: the job context lacks it)");
   const int64_t interval_s = context.config->get_int("jobs.feed_warmer_interval_s");
   // Only users on the ranked side of the canary (feed.ranked_percent): the others are
   // served the timeline, so a ranked feed warmed for them would never be read. The most
-  // active are read in proportion, then cut to the limit.
+  // active are read in proportion, then cut.
+  //
+  // The budget is `limit` feeds a run, spent on the most active users whose feed needs it
+  // (missing, or expiring before the next run with a margin for a late run). A user whose
+  // feed is still warm takes no place: someone scrolling keeps theirs fresh by asking (and
+  // by the ingest's refresh after their likes), and counting them would leave the users
+  // between two sessions, whose next open is the request to save, cold. Up to
+  // kPoolFactor × limit of the most active are looked at (one TTL each, pipelined).
   const auto& canary = context.feeds->canary();
   const int64_t limit = context.config->get_int("jobs.feed_warmer_users");
+  const int64_t pool = limit * kPoolFactor;
   const int64_t percent = std::max(1, canary.percent());
-  auto active = canary.percent() <= 0 ? std::vector<uint64_t>{}
-                                      : most_active_users(context.clickhouse, options.now_ms,
-                                                          std::min<int64_t>(limit * 100 / percent, limit * 100));
+  auto active = canary.percent() <= 0 || limit <= 0
+                    ? std::vector<uint64_t>{}
+                    : most_active_users(context.clickhouse, options.now_ms, std::min<int64_t>(pool * 100 / percent, pool * 100));
   std::erase_if(active, [&](uint64_t user) { return !canary.ranked(user); });
-  if (static_cast<int64_t>(active.size()) > limit) active.resize(static_cast<size_t>(limit));
-  // A feed that would expire before the next run (with a margin for a late run) is warmed now.
-  const auto users = needing_warmth(*context.redis, active, interval_s + std::max<int64_t>(5, interval_s / 5));
+  if (static_cast<int64_t>(active.size()) > pool) active.resize(static_cast<size_t>(pool));
+  const long long min_ttl_s = interval_s + std::max<int64_t>(5, interval_s / 5);
+  const auto ttls = feed_ttls(*context.redis, active);
+  const size_t still_warm =
+      static_cast<size_t>(std::count_if(ttls.begin(), ttls.end(), [&](long long ttl) { return ttl >= min_ttl_s; }));
+  const auto users = pick_feeds_to_warm(active, ttls, min_ttl_s, static_cast<size_t>(std::max<int64_t>(0, limit)));
 
   // The engagement of every recent post, read once for all the feeds (with the jobs'
   // timeout): each feed then reads only its own follows, affinities and seen posts.
@@ -125,10 +142,11 @@ JobOutcome run_feed_warmer(JobContext& context, const RunOptions& options) {
                            users.size(), warmed.load(), first_error));
   JobOutcome outcome;
   outcome.rows = warmed;
-  outcome.detail = fmt::format("warmed {} of {} active users' feeds ({} were still warm){}", warmed.load(),
-                               active.size(), active.size() - users.size(),
+  outcome.detail = fmt::format("warmed {} feeds of the {} most active users ({} were still warm){}", warmed.load(),
+                               active.size(), still_warm,
                                context.stopping() && warmed < users.size() ? "; stopped early (signal)" : "");
   outcome.facts = {{"active_users", active.size()},
+                   {"still_warm", still_warm},
                    {"needing_warmth", users.size()},
                    {"warmed", warmed.load()},
                    {"recent_posts_read", known.size()},

@@ -28,10 +28,13 @@
 #include <nlohmann/json.hpp>
 
 #include "core/clickhouse/client.hpp"
+#include "core/feed/feed_cache.hpp"
+#include "core/feed/feed_service.hpp"
 #include "core/kafka/handle.hpp"
 #include "core/kafka/metadata.hpp"
 #include "core/pg/connection.hpp"
 #include "core/redis/client.hpp"
+#include "core/redis/pool.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/slow_proxy.hpp"
 #include "tests/support/run.hpp"
@@ -848,7 +851,8 @@ TEST_CASE("ingest: a user's own like, comment or share invalidates their cached 
   const uint64_t base = unique_base();
   const std::string group = "ingest-own-" + std::to_string(base);
   start_group_at_end(group);
-  auto ingest = start_ingest(group, "events", "own-feeds");
+  // Invalidation alone: the refresh of a feed cached before (below) would put keys back.
+  auto ingest = start_ingest(group, "events", "own-feeds", {"ingest.refresh_feeds=false"});
   nf::redis::Connection redis(nf::redis::settings_from(nf::test::stack_config()));
   const auto key = [](uint64_t user) { return "feed:v1:" + std::to_string(user); };
   const auto cached = [&](uint64_t user) { return redis.command({"EXISTS", key(user)})->integer == 1; };
@@ -884,4 +888,98 @@ TEST_CASE("ingest: a user's own like, comment or share invalidates their cached 
         }) == "");
   CHECK(cached(viewer));
   stop_ingest(*ingest);
+}
+
+TEST_CASE("ingest: a user's own like refreshes the feed they had cached (recomputed after the second pass, the liked "
+          "post gone as SPEC §3 ranks it), and a user with no cached feed gets none",
+          "[clickhouse]") {
+  if (!nf::test::require_stack()) return;
+  require_pipeline();
+  const auto config = nf::test::stack_config();
+  nf::redis::Pool pool(nf::redis::settings_from(config));
+  nf::feed::FeedService feeds(config, pool);
+  nf::redis::Connection redis(nf::redis::settings_from(config));
+  const auto key = [](uint64_t user) { return "feed:v1:" + std::to_string(user); };
+
+  // Its own world, written straight into ClickHouse (as feed_test does): the scroller and
+  // the idle user follow an author with three posts of the last hour.
+  const uint64_t base = unique_base();
+  const uint64_t scroller = base + 1, idle = base + 2, author = base + 3;
+  const uint64_t post_a = base + 10, post_b = base + 11, post_c = base + 12;
+  const int64_t now_s = now_ms() / 1000;
+  const auto ch = nf::test::stack_clickhouse();
+  std::string posts;
+  for (const auto& [post, age_s] : {std::pair{post_a, 600}, std::pair{post_b, 1200}, std::pair{post_c, 1800}})
+    posts += std::string(posts.empty() ? "" : ", ") + "(" + std::to_string(post) + ", " + std::to_string(author) +
+             ", 'refresh test', toDateTime(" + std::to_string(now_s - age_s) + "), toDateTime(" +
+             std::to_string(now_s - age_s) + "), NULL, 1, 0)";
+  ch.execute("INSERT INTO posts (id, author_id, caption, created_at, updated_at, deleted_at, _version, _deleted) VALUES " +
+             posts);
+  std::string follows;
+  for (const auto follower : {scroller, idle})
+    follows += std::string(follows.empty() ? "" : ", ") + "(" + std::to_string(follower) + ", " +
+               std::to_string(author) + ", toDateTime(" + std::to_string(now_s - 7200) + "), toDateTime(" +
+               std::to_string(now_s - 7200) + "), 1, 0)";
+  ch.execute("INSERT INTO follows (follower_id, followee_id, created_at, updated_at, _version, _deleted) VALUES " +
+             follows);
+
+  // The scroller's feed cached now (as their request would), holding the three posts.
+  REQUIRE(feeds.canary().ranked(scroller));
+  REQUIRE(feeds.warm(scroller, now_ms()) >= 3);
+  const auto before = nf::feed::read_cached_feed(pool, scroller);
+  REQUIRE(before);
+  const auto holds = [](const nf::feed::CachedFeed& feed, uint64_t post) {
+    return std::any_of(feed.items.begin(), feed.items.end(), [post](const auto& item) { return item.post_id == post; });
+  };
+  for (const auto post : {post_a, post_b, post_c}) REQUIRE(holds(*before, post));
+  struct {
+    uint64_t post_id, author_id;
+  } const liked{post_a, author};
+  // The idle user has no feed cached: liking does not make one for them.
+  redis.command({"DEL", key(idle)});
+
+  const std::string group = "ingest-refresh-" + std::to_string(base);
+  start_group_at_end(group);
+  auto ingest = start_ingest(group, "events", "refresh", {"ingest.reinvalidate_ms=1000"});
+  REQUIRE(wait_for_assignment(*ingest, 60s));
+  const int64_t liked_at = now_ms();
+  {
+    TestProducer producer;
+    const std::string topic = config.get("kafka.events_topic");
+    for (const auto& [user, n] : {std::pair{scroller, 1}, std::pair{idle, 2}})
+      producer.produce(topic, std::to_string(user),
+                       event_json({"refresh-" + std::to_string(base) + "-" + std::to_string(n), user, liked.post_id,
+                                   liked.author_id, "like", true},
+                                  liked_at));
+    producer.flush();
+  }
+
+  // Cached again, computed after the like, without the liked post (seen now).
+  std::optional<nf::feed::CachedFeed> after;
+  CHECK(wait_until(60s, [&]() -> std::string {
+          after = nf::feed::read_cached_feed(pool, scroller);
+          if (!after) return "no feed cached for user " + std::to_string(scroller);
+          if (after->computed_at_ms <= liked_at)
+            return "the cached feed was computed at " + std::to_string(after->computed_at_ms) + ", before the like";
+          return "";
+        }) == "");
+  REQUIRE(after);
+  CHECK_FALSE(holds(*after, post_a));
+  CHECK(holds(*after, post_b));
+  CHECK(holds(*after, post_c));
+  // What was cached is the feed ranked at its computed_at from scratch (a new service: no
+  // trending memoised from before the like).
+  nf::feed::FeedService recompute(config, pool);
+  const auto fresh = recompute.explain(scroller, after->computed_at_ms);
+  REQUIRE(fresh.algo == "ranked");
+  std::vector<uint64_t> cached_ids, fresh_ids;
+  for (const auto& item : after->items) cached_ids.push_back(item.post_id);
+  for (const auto& post : fresh.result.feed) fresh_ids.push_back(post.post.id);
+  CHECK(cached_ids == fresh_ids);
+  // The other liker's feed: still not cached (the refresh came after the same second pass).
+  CHECK(redis.command({"EXISTS", key(idle)})->integer == 0);
+
+  const auto summary = stop_ingest(*ingest);
+  CHECK(summary.at("metrics").at("feeds_refreshed").get<uint64_t>() >= 1);
+  CHECK(summary.at("metrics").at("feed_refreshes_failed").get<uint64_t>() == 0);
 }

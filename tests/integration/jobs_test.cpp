@@ -320,7 +320,8 @@ TEST_CASE("jobs: feed-warmer caches the most active users' feeds, equal to a rec
   const auto report = world.run_json(warm, 0);
   INFO(report.dump(2));
   CHECK(report["runs"][0]["result"] == "ok");
-  CHECK(report["runs"][0]["facts"]["active_users"] == 2);
+  CHECK(report["runs"][0]["facts"]["active_users"].get<int>() >= 3);  // looked at: up to 4 per feed of the budget
+  CHECK(report["runs"][0]["facts"]["needing_warmth"] == 2);           // the budget
   CHECK(report["runs"][0]["facts"]["warmed"] == 2);
   CHECK(report["runs"][0]["facts"]["recent_posts_read"].get<int>() >= 9);  // one engagement read for both feeds
   CHECK_FALSE(nf::test::redis_get("feed:v1:" + std::to_string(users[0])).has_value());
@@ -351,10 +352,14 @@ TEST_CASE("jobs: feed-warmer caches the most active users' feeds, equal to a rec
     CHECK(page["items"].size() == expected.size());
   }
 
-  // A second run finds them warm and leaves them alone.
+  // A second run finds them warm and leaves them alone (its budget goes to the next most
+  // active users whose feed is cold: whoever else is active on this stack; the choice is
+  // unit-tested in tests/unit/jobs/feed_warmer_test.cpp).
   const auto again = world.run_json(warm, 0);
-  CHECK(again["runs"][0]["facts"]["warmed"] == 0);
-  CHECK(again["runs"][0]["facts"]["needing_warmth"] == 0);
+  INFO(again.dump(2));
+  CHECK(again["runs"][0]["result"] == "ok");
+  CHECK(again["runs"][0]["facts"]["still_warm"].get<int>() >= 2);
+  CHECK(again["runs"][0]["facts"]["warmed"].get<int>() <= 2);
   for (const auto& [user, computed_at] : first_computed_at) {
     const auto value = nf::test::redis_get("feed:v1:" + std::to_string(user));
     REQUIRE(value.has_value());

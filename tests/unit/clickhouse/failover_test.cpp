@@ -81,3 +81,26 @@ TEST_CASE("clickhouse failover: every server refused: unreachable, naming them a
   const nf::ch::Client copy = client;  // copies share the choice
   CHECK(copy.server_in_use() == down);
 }
+
+TEST_CASE("clickhouse client: a server that takes the request and never answers is named busy, with the limit") {
+  // Listening, never accepting: the kernel completes the connection and takes the request.
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(::listen(fd, 8) == 0);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  const std::string silent = "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  const nf::ch::Client client(nf::ch::Settings{silent, "db", "default", "", 300});
+  try {
+    client.query("SELECT 1");
+    FAIL("expected a timeout");
+  } catch (const nf::Error& e) {
+    CHECK(e.code() == nf::ExitCode::unreachable);
+    CHECK_THAT(e.what(), Catch::Contains("ClickHouse at " + silent + " did not answer within 300 ms") &&
+                             Catch::Contains("system.processes") && !Catch::Contains("is it running?"));
+  }
+  ::close(fd);
+}
