@@ -173,6 +173,14 @@ int64_t Config::get_int(std::string_view key) const {
   return value;
 }
 
+int64_t Config::get_non_negative_int(std::string_view key) const {
+  const int64_t value = get_int(key);
+  if (value < 0)
+    fail_usage("configuration key '" + std::string(key) + "' (from " + values.find(key)->second.origin +
+               ") must be zero or more, got '" + get(key) + "'");
+  return value;
+}
+
 double Config::get_double(std::string_view key) const {
   const auto& entry = values.find(key);
   if (entry == values.end()) throw std::logic_error("undeclared configuration key " + std::string(key));

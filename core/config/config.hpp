@@ -43,6 +43,8 @@ struct Config {
 
   const std::string& get(std::string_view key) const;
   int64_t get_int(std::string_view key) const;
+  // get_int, refusing a negative value the same way (nf::Error(usage) naming key and origin).
+  int64_t get_non_negative_int(std::string_view key) const;
   double get_double(std::string_view key) const;
   bool get_bool(std::string_view key) const;
   // A comma-separated value, trimmed, empty items dropped.

@@ -279,8 +279,11 @@ std::shared_ptr<const FeedService::MissOutcome> FeedService::rank_miss(uint64_t 
   return outcome;
 }
 
-size_t FeedService::warm(uint64_t user_id, int64_t now_ms, const EngagementTable* known) {
-  return rank_and_cache(user_id, sources_.candidates(user_id, now_ms, known).input, now_ms);
+std::optional<size_t> FeedService::warm(uint64_t user_id, int64_t now_ms, const EngagementTable* known) {
+  const auto items = warm_batch({user_id}, now_ms, known);
+  const auto found = items.find(user_id);
+  if (found == items.end()) return std::nullopt;
+  return found->second;
 }
 
 size_t FeedService::rank_and_cache(uint64_t user_id, const ranking::RankInput& input, int64_t now_ms) {
@@ -293,13 +296,21 @@ size_t FeedService::rank_and_cache(uint64_t user_id, const ranking::RankInput& i
 
 std::unordered_map<uint64_t, size_t> FeedService::warm_batch(const std::vector<uint64_t>& user_ids, int64_t now_ms,
                                                              const EngagementTable* known) {
+  // The canary (feed.ranked_percent): a user off its ranked side is served the timeline,
+  // so a ranked feed computed for them would cost ClickHouse and never be read.
+  std::vector<uint64_t> ranked;
+  ranked.reserve(user_ids.size());
+  for (const auto user_id : user_ids)
+    if (canary_.ranked(user_id)) ranked.push_back(user_id);
   std::unordered_map<uint64_t, size_t> items;
+  if (ranked.empty()) return items;
   if (!sources_.candidates_batch) {
-    for (const auto user_id : user_ids) items[user_id] = warm(user_id, now_ms, known);
+    for (const auto user_id : ranked)
+      items[user_id] = rank_and_cache(user_id, sources_.candidates(user_id, now_ms, known).input, now_ms);
     return items;
   }
-  auto fetched = sources_.candidates_batch(user_ids, now_ms, known);
-  for (const auto user_id : user_ids) {
+  auto fetched = sources_.candidates_batch(ranked, now_ms, known);
+  for (const auto user_id : ranked) {
     const auto found = fetched.find(user_id);
     if (found == fetched.end())
       fail_check("feed: the batch read returned no candidates for user " + std::to_string(user_id) +

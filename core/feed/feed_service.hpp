@@ -98,16 +98,18 @@ class FeedService {
   // Always computed fresh; never reads or writes the cache.
   Explanation explain(uint64_t user_id, int64_t now_ms);
 
-  // The feed-warmer's call: ranks the user's feed now and caches it (feed:v1:{user}, as a
-  // miss would), returning how many items it holds. Throws nf::Error when ClickHouse
+  // Ranks the user's feed now and caches it (feed:v1:{user}, as a miss would), returning
+  // how many items it holds; nullopt, with nothing computed or cached, for a user off the
+  // canary's ranked side (they are served the timeline). Throws nf::Error when ClickHouse
   // fails (a timeline is never cached, so there is nothing to warm) or Redis does not
   // take the value. Leaves the breaker alone: it guards serve's requests, not the jobs.
   // `known` (recent_engagement_sql's answer, read once for many feeds) saves each feed
-  // its own engagement read.
-  size_t warm(uint64_t user_id, int64_t now_ms, const EngagementTable* known = nullptr);
-  // warm() for many users, their candidates read together (fetch_candidates_batch): the
-  // items cached per user. Throws as warm() does; a throw leaves the users not yet
-  // written unwarmed.
+  // its own engagement read. warm_batch() of one user.
+  std::optional<size_t> warm(uint64_t user_id, int64_t now_ms, const EngagementTable* known = nullptr);
+  // warm() for many users (the feed-warmer's and the ingest's refresh), their candidates
+  // read together (fetch_candidates_batch) with feed.warm_timeout_ms: the items cached
+  // per user warmed. Users off the canary's ranked side are skipped: not in the answer.
+  // Throws as warm() does; a throw leaves the users not yet written unwarmed.
   std::unordered_map<uint64_t, size_t> warm_batch(const std::vector<uint64_t>& user_ids, int64_t now_ms,
                                                   const EngagementTable* known = nullptr);
 
@@ -154,7 +156,7 @@ class FeedService {
 
   ranking::Params params_;
   ch::Client clickhouse_;
-  // For feeds computed ahead of a request (warm_batch: the feed-warmer and the
+  // For feeds computed ahead of a request (warm, warm_batch: the feed-warmer and the
   // ingest's refresh), with feed.warm_timeout_ms: no one waits on them, and under load a
   // batch of 50 users' candidates can take longer than a request's 2 s.
   ch::Client background_clickhouse_;

@@ -25,21 +25,17 @@ size_t FeedInvalidator::invalidate(const std::set<uint64_t>& users, std::set<uin
     if (!connection_) connection_ = std::make_unique<redis::Connection>(settings_);
     std::vector<std::vector<std::string>> batch;
     batch.reserve(std::min(users.size(), kBatch));
-    std::vector<uint64_t> batch_users;
     for (auto it = users.begin(); it != users.end();) {
       batch.clear();
-      batch_users.clear();
-      for (; it != users.end() && batch.size() < kBatch; ++it) {
-        batch.push_back({"UNLINK", redis::feed_key(*it)});
-        batch_users.push_back(*it);
-      }
-      size_t refused = 0, i = 0;
+      auto user = it;  // the batch's first user: the replies come in the batch's order
+      for (; it != users.end() && batch.size() < kBatch; ++it) batch.push_back({"UNLINK", redis::feed_key(*it)});
+      size_t refused = 0;
       std::string refusal;
       for (const auto& reply : connection_->pipeline(batch)) {
-        const uint64_t user = batch_users[i++];
+        const uint64_t user_id = *user++;
         if (reply->type != REDIS_REPLY_ERROR) {
           ++sent;
-          if (existed && reply->type == REDIS_REPLY_INTEGER && reply->integer > 0) existed->insert(user);
+          if (existed && reply->type == REDIS_REPLY_INTEGER && reply->integer > 0) existed->insert(user_id);
         } else if (refused++ == 0) {
           refusal.assign(reply->str, reply->len);
         }

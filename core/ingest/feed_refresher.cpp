@@ -37,6 +37,7 @@ void FeedRefresher::push(const std::set<uint64_t>& users) {
       pending_.insert(user);
     }
     counts_.dropped += dropped;
+    if (dropped && on_counts_) on_counts_(counts_);
   }
   if (dropped)
     spdlog::warn("ingest: {} feed refreshes dropped: {} users already wait (ingest.refresh_max_pending); their next "
@@ -60,9 +61,10 @@ void FeedRefresher::run() {
     busy_ = true;
     lock.unlock();
     bool ok = true;
+    size_t refreshed = 0;
     std::string error;
     try {
-      recompute_(batch, time::now_ms());
+      refreshed = recompute_(batch, time::now_ms());
     } catch (const std::exception& e) {
       ok = false;
       error = e.what();
@@ -70,7 +72,7 @@ void FeedRefresher::run() {
     lock.lock();
     busy_ = false;
     if (ok) {
-      counts_.refreshed += batch.size();
+      counts_.refreshed += refreshed;
     } else {
       counts_.failed += batch.size();
       const auto now = std::chrono::steady_clock::now();

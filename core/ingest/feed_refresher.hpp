@@ -31,12 +31,14 @@ namespace nf::ingest {
 
 class FeedRefresher {
  public:
-  // Ranks and caches the feeds of the users (FeedService::warm_batch); throws on failure.
-  using Recompute = std::function<void(const std::vector<uint64_t>& users, int64_t now_ms)>;
+  // Ranks and caches the feeds of the users (FeedService::warm_batch), returning how many
+  // it cached (a user off the canary's ranked side gets none); throws on failure.
+  using Recompute = std::function<size_t(const std::vector<uint64_t>& users, int64_t now_ms)>;
   struct Counts {
     uint64_t refreshed = 0, failed = 0, dropped = 0;
   };
-  // Called after each batch with the totals so far (for the ingest's figures).
+  // Called with the totals so far whenever they change (after each batch, and at once
+  // when a push drops users), for the ingest's figures.
   using OnCounts = std::function<void(const Counts&)>;
 
   static constexpr size_t kBatchUsers = 50;

@@ -8,10 +8,10 @@
 #include <spdlog/spdlog.h>
 
 #include "core/error/error.hpp"
+#include "core/feed/feed_service.hpp"
 #include "core/ingest/cdc_decode.hpp"
 #include "core/ingest/event_decode.hpp"
 #include "core/ingest/feed_refresher.hpp"
-#include "core/feed/feed_service.hpp"
 #include "core/ingest/offset_store.hpp"
 #include "core/kafka/metadata.hpp"
 #include "core/kafka/topics.hpp"
@@ -102,24 +102,19 @@ ch::Settings insert_settings(const config::Config& config) {
 }  // namespace
 
 // The refresher ranks with a feed service of its own (its own Redis pool, ClickHouse
-// client and trending memo), as the warmer does; users off the canary's ranked side are
-// skipped (they are served the timeline, never a cached ranked feed).
+// client and trending memo), as the warmer does; warm_batch skips the users off the
+// canary's ranked side (they are served the timeline, never a cached ranked feed).
 struct IngestLoop::Refresh {
   redis::Pool redis;
   feed::FeedService feeds;
   FeedRefresher refresher;  // declared last: stopped before what it uses goes
 
-  Refresh(const config::Config& config, IngestMetrics& metrics)
+  Refresh(const config::Config& config, size_t max_pending, IngestMetrics& metrics)
       : redis(redis::settings_from(config)),
         feeds(config, redis),
         refresher(
-            [this](const std::vector<uint64_t>& users, int64_t now_ms) {
-              std::vector<uint64_t> ranked;
-              for (const auto user : users)
-                if (feeds.canary().ranked(user)) ranked.push_back(user);
-              if (!ranked.empty()) feeds.warm_batch(ranked, now_ms);
-            },
-            static_cast<size_t>(std::max<int64_t>(0, config.get_int("ingest.refresh_max_pending"))),
+            [this](const std::vector<uint64_t>& users, int64_t now_ms) { return feeds.warm_batch(users, now_ms).size(); },
+            max_pending,
             [&metrics](const FeedRefresher::Counts& counts) {
               metrics.update([&counts](MetricsSnapshot& m) {
                 m.feeds_refreshed = counts.refreshed;
@@ -146,7 +141,10 @@ IngestLoop::IngestLoop(const config::Config& config, const IngestRequest& reques
       second_pass_(std::chrono::milliseconds(std::max<int64_t>(0, config.get_int("ingest.reinvalidate_ms")))),
       redis_(redis::settings_from(config)) {
   if (group_.empty()) fail_usage("ingest.group is empty: name the consumer group");
-  if (config.get_bool("ingest.refresh_feeds")) refresh_ = std::make_unique<Refresh>(config, metrics_);
+  // Checked with the refresh off too: a bad value is refused now, not when it is turned on.
+  const auto refresh_max_pending = static_cast<size_t>(config.get_non_negative_int("ingest.refresh_max_pending"));
+  if (config.get_bool("ingest.refresh_feeds"))
+    refresh_ = std::make_unique<Refresh>(config, refresh_max_pending, metrics_);
   const auto kafka_settings = kafka::settings_from(config);
   check_prerequisites(clickhouse_, kafka_settings, routes_);
   if (request.streams != "events") truncate_marks_ = read_truncate_marks(clickhouse_);

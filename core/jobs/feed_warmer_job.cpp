@@ -10,10 +10,10 @@
 
 #include <fmt/format.h>
 
-#include "core/process/thread_name.hpp"
 #include "core/error/error.hpp"
 #include "core/feed/feed_service.hpp"
 #include "core/jobs/job_functions.hpp"
+#include "core/process/thread_name.hpp"
 #include "core/ranking/probes.hpp"
 #include "core/redis/keys.hpp"
 
@@ -73,8 +73,9 @@ JobOutcome run_feed_warmer(JobContext& context, const RunOptions& options) {
   if (!context.feeds) fail_check("feed-warmer: no feed service in this process (a bug: the job context lacks it)");
   const int64_t interval_s = context.config->get_int("jobs.feed_warmer_interval_s");
   // Only users on the ranked side of the canary (feed.ranked_percent): the others are
-  // served the timeline, so a ranked feed warmed for them would never be read. The most
-  // active are read in proportion, then cut.
+  // served the timeline, so a ranked feed warmed for them would never be read.
+  // warm_batch skips them anyway; choosing among the ranked side here keeps them out of
+  // the budget and the TTL round. The most active are read in proportion, then cut.
   //
   // The budget is `limit` feeds a run, spent on the most active users whose feed needs it
   // (missing, or expiring before the next run with a margin for a late run). A user whose

@@ -19,14 +19,6 @@ double non_negative_double(const config::Config& config, std::string_view key) {
   return value;
 }
 
-int64_t non_negative_int(const config::Config& config, std::string_view key) {
-  const int64_t value = config.get_int(key);
-  if (value < 0)
-    fail_usage("configuration key '" + std::string(key) + "' (from " + config.values.find(key)->second.origin +
-               ") must be zero or more, got '" + config.get(key) + "'");
-  return value;
-}
-
 }  // namespace
 
 Params params_from(const config::Config& config) {
@@ -37,11 +29,11 @@ Params params_from(const config::Config& config) {
   params.trend_weight_engagement = non_negative_double(config, "ranking.trend_weight_engagement");
   params.trend_weight_freshness = non_negative_double(config, "ranking.trend_weight_freshness");
   params.decay_per_hour = non_negative_double(config, "ranking.decay_per_hour");
-  params.follow_window_h = non_negative_int(config, "ranking.follow_window_h");
-  params.trending_window_h = non_negative_int(config, "ranking.trending_window_h");
-  params.affinity_window_h = non_negative_int(config, "ranking.affinity_window_h");
-  params.affinity_days = non_negative_int(config, "ranking.affinity_days");
-  params.seen_window_h = non_negative_int(config, "ranking.seen_window_h");
+  params.follow_window_h = config.get_non_negative_int("ranking.follow_window_h");
+  params.trending_window_h = config.get_non_negative_int("ranking.trending_window_h");
+  params.affinity_window_h = config.get_non_negative_int("ranking.affinity_window_h");
+  params.affinity_days = config.get_non_negative_int("ranking.affinity_days");
+  params.seen_window_h = config.get_non_negative_int("ranking.seen_window_h");
   // The seen filter reads ClickHouse's user_seen, which keeps two days (schema 0004).
   if (params.seen_window_h > kMaxSeenWindowH)
     fail_usage("configuration key 'ranking.seen_window_h' (from " +

@@ -353,7 +353,7 @@ TEST_CASE("feed: a feed warmed with the engagement read once for many feeds equa
       table.erase(world.followed_b_post);
     }
     nf::test::redis_del(key);
-    CHECK(service.warm(world.user, now_ms, &table) > 0);
+    CHECK(service.warm(world.user, now_ms, &table).value_or(0) > 0);
     const auto page = service.feed(world.user, 50, std::nullopt, now_ms + 1000);
     CHECK(page.cached);
     CHECK(page.computed_at_ms == now_ms);

@@ -98,6 +98,21 @@ TEST_CASE("config errors are usage errors that name the key and the source") {
       CHECK_THAT(e.what(), Catch::Contains("env:NOVAFEED_CLICKHOUSE_TIMEOUT_MS") && Catch::Contains("2s"));
     }
   }
+  SECTION("a negative value where zero or more is expected, named with its origin") {
+    sources.flag_settings = {"ingest.refresh_max_pending=-1"};
+    const auto config = nf::config::load(sources);
+    CHECK(config.get_int("ingest.refresh_max_pending") == -1);  // an integer: get_int takes it
+    try {
+      config.get_non_negative_int("ingest.refresh_max_pending");
+      FAIL("expected an error");
+    } catch (const nf::Error& e) {
+      CHECK(e.code() == nf::ExitCode::usage);
+      CHECK_THAT(e.what(), Catch::Contains("ingest.refresh_max_pending") && Catch::Contains("(from flag)") &&
+                               Catch::Contains("zero or more") && Catch::Contains("'-1'"));
+    }
+    sources.flag_settings = {"ingest.refresh_max_pending=0"};
+    CHECK(nf::config::load(sources).get_non_negative_int("ingest.refresh_max_pending") == 0);
+  }
 }
 
 TEST_CASE("secrets are read from *_file when the value itself is unset") {

@@ -1,11 +1,15 @@
 // The feed path without a stack: FeedService with injected sources (candidates, timeline,
-// cache), driven through a hit, a miss, a fallback, the breaker and concurrent misses.
+// cache), driven through a hit, a miss, a fallback, the breaker, concurrent misses and
+// warming (never for a user off the canary's ranked side).
 
 #include <atomic>
 #include <future>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <thread>
+#include <unordered_map>
 
 #include <catch2/catch.hpp>
 
@@ -192,4 +196,57 @@ TEST_CASE("feed service: concurrent misses of one user rank once and share the a
   CHECK(fakes.candidate_calls == 1);
   CHECK(fakes.writes == 1);
   CHECK(shared >= 1);  // the others waited for the first (or found its cached list)
+}
+
+TEST_CASE("feed service: warming computes and caches no ranked feed for a user off the canary's ranked side",
+          "[feed][canary]") {
+  nf::config::Sources config_sources;
+  config_sources.env = {{"NOVAFEED_REDIS_URL", "redis://127.0.0.1:1"},
+                        {"NOVAFEED_CLICKHOUSE_URL", "http://127.0.0.1:1"},
+                        {"NOVAFEED_POSTGRES_URL", "postgresql://novafeed@127.0.0.1:1/novafeed"},
+                        {"NOVAFEED_FEED_RANKED_PERCENT", "50"}};
+  const auto config = nf::config::load(config_sources);
+  nf::redis::Pool redis(nf::redis::settings_from(config));
+  // Two users on each side of the 50 % split.
+  std::vector<uint64_t> ranked, timeline;
+  for (uint64_t user = 1; ranked.size() < 2 || timeline.size() < 2; ++user) {
+    auto& side = nf::feed::ranked_side(user, 50) ? ranked : timeline;
+    if (side.size() < 2) side.push_back(user);
+  }
+  const std::vector<uint64_t> users = {ranked[0], timeline[0], ranked[1], timeline[1]};
+  Fakes fakes;
+  auto sources = fakes.sources();
+  std::set<uint64_t> candidate_users;
+
+  SECTION("one user at a time (no batch read)") {
+    nf::feed::FeedService service(config, redis, sources);
+    const auto warmed = service.warm_batch(users, kNow);
+    CHECK(warmed.size() == 2);
+    CHECK(warmed.count(ranked[0]) == 1);
+    CHECK(warmed.count(ranked[1]) == 1);
+    CHECK(fakes.candidate_calls == 2);
+    CHECK_FALSE(service.warm(timeline[0], kNow).has_value());
+    CHECK(service.warm(ranked[0], kNow) == std::optional<size_t>(3));
+  }
+  SECTION("a batch read asks only for the ranked side") {
+    sources.candidates_batch = [&](const std::vector<uint64_t>& ids, int64_t now_ms, const nf::feed::EngagementTable*) {
+      std::unordered_map<uint64_t, nf::feed::FetchedCandidates> out;
+      for (const auto id : ids) {
+        candidate_users.insert(id);
+        out[id] = three_posts(id, now_ms);
+      }
+      return out;
+    };
+    nf::feed::FeedService service(config, redis, sources);
+    const auto warmed = service.warm_batch(users, kNow);
+    CHECK(warmed.size() == 2);
+    CHECK(candidate_users == std::set<uint64_t>{ranked[0], ranked[1]});
+    CHECK(service.warm_batch({timeline[0], timeline[1]}, kNow).empty());
+    CHECK(candidate_users.size() == 2);
+  }
+  std::lock_guard lock(fakes.mutex);
+  CHECK(fakes.cache.count(timeline[0]) == 0);
+  CHECK(fakes.cache.count(timeline[1]) == 0);
+  CHECK(fakes.cache.count(ranked[0]) == 1);
+  CHECK(fakes.cache.count(ranked[1]) == 1);
 }

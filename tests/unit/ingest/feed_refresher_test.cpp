@@ -1,8 +1,9 @@
 // The feed refresher's queue: batches of at most 50 users, each user once however often
-// pushed, the bound (dropped and counted), a failing batch counted and the next one still
-// done. The ranking itself is the warmer's (tested with the real stack in ingest_test).
+// pushed, the bound (dropped and counted at once), a failing batch counted and the next one
+// still done, only the feeds cached counted as refreshed. The ranking itself is the warmer's (tested with the real stack in ingest_test).
 #include <catch2/catch.hpp>
 
+#include <condition_variable>
 #include <mutex>
 #include <set>
 #include <stdexcept>
@@ -18,6 +19,7 @@ struct Recorder {
   std::mutex mutex;
   std::vector<std::vector<uint64_t>> batches;
   std::set<uint64_t> fail_when;  // a batch holding one of these throws
+  std::set<uint64_t> skip;       // no feed cached for these (as for a user off the canary's ranked side)
   FeedRefresher::Counts last;
 
   FeedRefresher::Recompute recompute() {
@@ -25,8 +27,12 @@ struct Recorder {
       REQUIRE(now_ms > 0);
       std::lock_guard lock(mutex);
       batches.push_back(users);
-      for (const auto user : users)
+      size_t cached = 0;
+      for (const auto user : users) {
         if (fail_when.count(user)) throw std::runtime_error("ClickHouse said no");
+        cached += skip.count(user) ? 0 : 1;
+      }
+      return cached;
     };
   }
   FeedRefresher::OnCounts on_counts() {
@@ -92,4 +98,52 @@ TEST_CASE("feed refresher: an empty push does nothing, and stopping with users w
     refresher.drain();
   }
   CHECK(recorder.batches.empty());
+}
+
+TEST_CASE("feed refresher: drops are counted at once, while a batch still runs") {
+  Recorder recorder;
+  std::mutex gate_mutex;
+  std::condition_variable gate_changed;
+  bool started = false, open = false;
+  const auto inner = recorder.recompute();
+  FeedRefresher refresher(
+      [&](const std::vector<uint64_t>& users, int64_t now_ms) {
+        std::unique_lock lock(gate_mutex);
+        started = true;
+        gate_changed.notify_all();
+        gate_changed.wait(lock, [&] { return open; });
+        return inner(users, now_ms);
+      },
+      2, recorder.on_counts());
+  refresher.push({1});
+  {
+    std::unique_lock lock(gate_mutex);
+    gate_changed.wait(lock, [&] { return started; });  // user 1's batch runs (and waits): 1 left the queue
+  }
+  refresher.push(range(2, 5));  // room for 2 of 4
+  {
+    std::lock_guard lock(recorder.mutex);
+    CHECK(recorder.last.dropped == 2);  // no batch has ended since the push
+    CHECK(recorder.last.refreshed == 0);
+  }
+  {
+    std::lock_guard lock(gate_mutex);
+    open = true;
+  }
+  gate_changed.notify_all();
+  refresher.drain();
+  std::lock_guard lock(recorder.mutex);
+  CHECK(recorder.last.dropped == 2);
+  CHECK(recorder.last.refreshed == 3);
+}
+
+TEST_CASE("feed refresher: only the feeds a batch cached count as refreshed") {
+  Recorder recorder;
+  recorder.skip = {2, 4};
+  FeedRefresher refresher(recorder.recompute(), 100, recorder.on_counts());
+  refresher.push(range(1, 5));
+  refresher.drain();
+  std::lock_guard lock(recorder.mutex);
+  CHECK(recorder.last.refreshed == 3);
+  CHECK(recorder.last.failed == 0);
 }
