@@ -1,7 +1,8 @@
 // `novafeed ingest` on the real stack, through the real binary: SIGKILLed at random
 // moments while events and OLTP changes flow, ClickHouse ends exactly right; malformed
 // messages land in the dead-letter topics with their reason; two processes in one group
-// insert each message once; new posts and (un)follows invalidate cached feeds.
+// insert each message once; new posts and (un)follows invalidate cached feeds; a user's
+// own like refreshes the feed they had cached, with one ingest process or two in a group.
 //
 // Every test uses its own consumer group, started at the current end of the topics, and
 // ids/event ids unique to the run, so it is re-runnable on the persistent stack.
@@ -14,6 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -35,6 +37,8 @@
 #include "core/pg/connection.hpp"
 #include "core/redis/client.hpp"
 #include "core/redis/pool.hpp"
+#include "tests/support/consumer_group.hpp"
+#include "tests/support/kafka_topics.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/slow_proxy.hpp"
 #include "tests/support/run.hpp"
@@ -299,6 +303,56 @@ class RunPostsRemoved {
  private:
   std::string range_;
 };
+
+// What the feed refresh tests read and write feeds with: the stack's configuration, a
+// Redis pool and connection, and a feed service (to warm feeds as a request would cache them).
+struct StackFeeds {
+  nf::config::Config config = nf::test::stack_config();
+  nf::redis::Pool pool{nf::redis::settings_from(config)};
+  nf::feed::FeedService feeds{config, pool};
+  nf::redis::Connection redis{nf::redis::settings_from(config)};
+
+  static std::string key(uint64_t user) { return "feed:v1:" + std::to_string(user); }
+  bool cached(uint64_t user) { return redis.command({"EXISTS", key(user)})->integer > 0; }
+};
+
+// A world of the test's own, written straight into ClickHouse (as feed_test does):
+// `author`'s posts, each (id, created seconds ago), and `followers` following the author.
+void write_followed_posts(uint64_t author, const std::vector<std::pair<uint64_t, int64_t>>& posts,
+                          const std::vector<uint64_t>& followers) {
+  const int64_t now_s = now_ms() / 1000;
+  std::string post_rows, follow_rows;
+  for (const auto& [post, age_s] : posts)
+    post_rows += std::string(post_rows.empty() ? "" : ", ") + "(" + std::to_string(post) + ", " +
+                 std::to_string(author) + ", 'refresh test', toDateTime(" + std::to_string(now_s - age_s) +
+                 "), toDateTime(" + std::to_string(now_s - age_s) + "), NULL, 1, 0)";
+  for (const auto follower : followers)
+    follow_rows += std::string(follow_rows.empty() ? "" : ", ") + "(" + std::to_string(follower) + ", " +
+                   std::to_string(author) + ", toDateTime(" + std::to_string(now_s - 7200) + "), toDateTime(" +
+                   std::to_string(now_s - 7200) + "), 1, 0)";
+  const auto ch = nf::test::stack_clickhouse();
+  ch.execute("INSERT INTO posts (id, author_id, caption, created_at, updated_at, deleted_at, _version, _deleted) VALUES " +
+             post_rows);
+  ch.execute("INSERT INTO follows (follower_id, followee_id, created_at, updated_at, _version, _deleted) VALUES " +
+             follow_rows);
+}
+
+bool feed_holds(const nf::feed::CachedFeed& feed, uint64_t post) {
+  return std::any_of(feed.items.begin(), feed.items.end(), [post](const auto& item) { return item.post_id == post; });
+}
+
+// "" when `feed` (cached for `user`) is the feed ranked at its computed_at from scratch (a
+// new service: no trending memoised from before), else both lists of post ids.
+std::string differs_from_fresh_ranking(const nf::config::Config& config, nf::redis::Pool& pool, uint64_t user,
+                                       const nf::feed::CachedFeed& feed) {
+  nf::feed::FeedService recompute(config, pool);
+  const auto fresh = recompute.explain(user, feed.computed_at_ms);
+  if (fresh.algo != "ranked") return "the fresh feed is the " + fresh.algo + " (" + fresh.fallback_why.value_or("") + ")";
+  std::string cached_ids, fresh_ids;
+  for (const auto& item : feed.items) cached_ids += " " + std::to_string(item.post_id);
+  for (const auto& post : fresh.result.feed) fresh_ids += " " + std::to_string(post.post.id);
+  return cached_ids == fresh_ids ? "" : "cached:" + cached_ids + "; fresh:" + fresh_ids;
+}
 
 }  // namespace
 
@@ -895,48 +949,25 @@ TEST_CASE("ingest: a user's own like refreshes the feed they had cached (recompu
           "[clickhouse]") {
   if (!nf::test::require_stack()) return;
   require_pipeline();
-  const auto config = nf::test::stack_config();
-  nf::redis::Pool pool(nf::redis::settings_from(config));
-  nf::feed::FeedService feeds(config, pool);
-  nf::redis::Connection redis(nf::redis::settings_from(config));
-  const auto key = [](uint64_t user) { return "feed:v1:" + std::to_string(user); };
+  StackFeeds stack;
 
-  // Its own world, written straight into ClickHouse (as feed_test does): the scroller and
-  // the idle user follow an author with three posts of the last hour.
+  // The scroller and the idle user follow an author with three posts of the last hour.
   const uint64_t base = unique_base();
   const uint64_t scroller = base + 1, idle = base + 2, author = base + 3;
   const uint64_t post_a = base + 10, post_b = base + 11, post_c = base + 12;
-  const int64_t now_s = now_ms() / 1000;
-  const auto ch = nf::test::stack_clickhouse();
-  std::string posts;
-  for (const auto& [post, age_s] : {std::pair{post_a, 600}, std::pair{post_b, 1200}, std::pair{post_c, 1800}})
-    posts += std::string(posts.empty() ? "" : ", ") + "(" + std::to_string(post) + ", " + std::to_string(author) +
-             ", 'refresh test', toDateTime(" + std::to_string(now_s - age_s) + "), toDateTime(" +
-             std::to_string(now_s - age_s) + "), NULL, 1, 0)";
-  ch.execute("INSERT INTO posts (id, author_id, caption, created_at, updated_at, deleted_at, _version, _deleted) VALUES " +
-             posts);
-  std::string follows;
-  for (const auto follower : {scroller, idle})
-    follows += std::string(follows.empty() ? "" : ", ") + "(" + std::to_string(follower) + ", " +
-               std::to_string(author) + ", toDateTime(" + std::to_string(now_s - 7200) + "), toDateTime(" +
-               std::to_string(now_s - 7200) + "), 1, 0)";
-  ch.execute("INSERT INTO follows (follower_id, followee_id, created_at, updated_at, _version, _deleted) VALUES " +
-             follows);
+  write_followed_posts(author, {{post_a, 600}, {post_b, 1200}, {post_c, 1800}}, {scroller, idle});
 
   // The scroller's feed cached now (as their request would), holding the three posts.
-  REQUIRE(feeds.canary().ranked(scroller));
-  REQUIRE(feeds.warm(scroller, now_ms()) >= 3);
-  const auto before = nf::feed::read_cached_feed(pool, scroller);
+  REQUIRE(stack.feeds.canary().ranked(scroller));
+  REQUIRE(stack.feeds.warm(scroller, now_ms()).value_or(0) >= 3);
+  const auto before = nf::feed::read_cached_feed(stack.pool, scroller);
   REQUIRE(before);
-  const auto holds = [](const nf::feed::CachedFeed& feed, uint64_t post) {
-    return std::any_of(feed.items.begin(), feed.items.end(), [post](const auto& item) { return item.post_id == post; });
-  };
-  for (const auto post : {post_a, post_b, post_c}) REQUIRE(holds(*before, post));
+  for (const auto post : {post_a, post_b, post_c}) REQUIRE(feed_holds(*before, post));
   struct {
     uint64_t post_id, author_id;
   } const liked{post_a, author};
   // The idle user has no feed cached: liking does not make one for them.
-  redis.command({"DEL", key(idle)});
+  stack.redis.command({"DEL", StackFeeds::key(idle)});
 
   const std::string group = "ingest-refresh-" + std::to_string(base);
   start_group_at_end(group);
@@ -945,7 +976,7 @@ TEST_CASE("ingest: a user's own like refreshes the feed they had cached (recompu
   const int64_t liked_at = now_ms();
   {
     TestProducer producer;
-    const std::string topic = config.get("kafka.events_topic");
+    const std::string topic = stack.config.get("kafka.events_topic");
     for (const auto& [user, n] : {std::pair{scroller, 1}, std::pair{idle, 2}})
       producer.produce(topic, std::to_string(user),
                        event_json({"refresh-" + std::to_string(base) + "-" + std::to_string(n), user, liked.post_id,
@@ -957,29 +988,161 @@ TEST_CASE("ingest: a user's own like refreshes the feed they had cached (recompu
   // Cached again, computed after the like, without the liked post (seen now).
   std::optional<nf::feed::CachedFeed> after;
   CHECK(wait_until(60s, [&]() -> std::string {
-          after = nf::feed::read_cached_feed(pool, scroller);
+          after = nf::feed::read_cached_feed(stack.pool, scroller);
           if (!after) return "no feed cached for user " + std::to_string(scroller);
           if (after->computed_at_ms <= liked_at)
             return "the cached feed was computed at " + std::to_string(after->computed_at_ms) + ", before the like";
           return "";
         }) == "");
   REQUIRE(after);
-  CHECK_FALSE(holds(*after, post_a));
-  CHECK(holds(*after, post_b));
-  CHECK(holds(*after, post_c));
-  // What was cached is the feed ranked at its computed_at from scratch (a new service: no
-  // trending memoised from before the like).
-  nf::feed::FeedService recompute(config, pool);
-  const auto fresh = recompute.explain(scroller, after->computed_at_ms);
-  REQUIRE(fresh.algo == "ranked");
-  std::vector<uint64_t> cached_ids, fresh_ids;
-  for (const auto& item : after->items) cached_ids.push_back(item.post_id);
-  for (const auto& post : fresh.result.feed) fresh_ids.push_back(post.post.id);
-  CHECK(cached_ids == fresh_ids);
+  CHECK_FALSE(feed_holds(*after, post_a));
+  CHECK(feed_holds(*after, post_b));
+  CHECK(feed_holds(*after, post_c));
+  CHECK(differs_from_fresh_ranking(stack.config, stack.pool, scroller, *after) == "");
   // The other liker's feed: still not cached (the refresh came after the same second pass).
-  CHECK(redis.command({"EXISTS", key(idle)})->integer == 0);
+  CHECK_FALSE(stack.cached(idle));
 
   const auto summary = stop_ingest(*ingest);
   CHECK(summary.at("metrics").at("feeds_refreshed").get<uint64_t>() >= 1);
   CHECK(summary.at("metrics").at("feed_refreshes_failed").get<uint64_t>() == 0);
+}
+
+TEST_CASE("ingest: two processes in one group refresh the cached feed of every user who liked, whichever consumed "
+          "the like, and make none for a user who had none",
+          "[clickhouse]") {
+  if (!nf::test::require_stack()) return;
+  require_pipeline();
+  StackFeeds stack;
+
+  // The run's own events topic of four partitions (and dead-letter topic), deleted at the end.
+  constexpr int32_t kPartitions = 4;
+  const uint64_t base = unique_base();
+  const std::string run = "ingest-refresh-pair-" + std::to_string(base);
+  const std::string events_topic = run + "-events", dlq_topic = run + "-dlq";
+  const nf::test::ScratchTopics topics({events_topic, dlq_topic}, kPartitions);
+  const RunPostsRemoved posts_removed(base);
+
+  // On every partition two scrollers (a feed cached) and an idle user (none), by the
+  // partition their key (the user id) goes to: librdkafka's default partitioner.
+  const auto partition_of = [](uint64_t user) {
+    const std::string text = std::to_string(user);
+    return rd_kafka_msg_partitioner_consistent(nullptr, text.data(), text.size(), kPartitions, nullptr, nullptr);
+  };
+  std::map<int32_t, std::vector<uint64_t>> scrollers_on, idle_on;
+  const auto all_chosen = [&] {
+    for (int32_t partition = 0; partition < kPartitions; ++partition)
+      if (!idle_on.contains(partition)) return false;  // an idle user comes after the two scrollers
+    return true;
+  };
+  for (uint64_t user = base + 1; user < base + 400 && !all_chosen(); ++user) {
+    if (!stack.feeds.canary().ranked(user)) continue;
+    const int32_t partition = partition_of(user);
+    if (scrollers_on[partition].size() < 2) scrollers_on[partition].push_back(user);
+    else if (!idle_on.contains(partition)) idle_on[partition] = {user};
+  }
+  std::vector<uint64_t> scrollers, idle;
+  for (const auto& [partition, users] : scrollers_on) scrollers.insert(scrollers.end(), users.begin(), users.end());
+  for (const auto& [partition, users] : idle_on) idle.insert(idle.end(), users.begin(), users.end());
+  REQUIRE(scrollers_on.size() == static_cast<size_t>(kPartitions));
+  REQUIRE(scrollers.size() == 2 * static_cast<size_t>(kPartitions));
+  REQUIRE(idle.size() == static_cast<size_t>(kPartitions));
+
+  // Everyone follows an author with three posts of the last hour.
+  const uint64_t author = base + 500;
+  const std::vector<uint64_t> posts = {base + 600, base + 601, base + 602};
+  std::vector<uint64_t> everyone = scrollers;
+  everyone.insert(everyone.end(), idle.begin(), idle.end());
+  write_followed_posts(author, {{posts[0], 600}, {posts[1], 1200}, {posts[2], 1800}}, everyone);
+
+  // The scrollers' feeds cached now, each holding the three posts; the idle users' not.
+  REQUIRE(stack.feeds.warm_batch(scrollers, now_ms()).size() == scrollers.size());
+  for (const auto user : scrollers) {
+    const auto before = nf::feed::read_cached_feed(stack.pool, user);
+    REQUIRE(before);
+    for (const auto post : posts) REQUIRE(feed_holds(*before, post));
+  }
+  for (const auto user : idle) stack.redis.command({"DEL", StackFeeds::key(user)});
+
+  // Two ingest processes of one group over the run's topic, each holding partitions.
+  const std::string group = run;
+  const std::vector<std::string> settings = {"ingest.reinvalidate_ms=1000", "kafka.events_topic=" + events_topic,
+                                             "ingest.events_dlq_topic=" + dlq_topic};
+  auto first = start_ingest(group, "events", "refresh-pair-a", settings);
+  auto second = start_ingest(group, "events", "refresh-pair-b", settings);
+  REQUIRE(wait_until(60s, [&]() -> std::string {
+            const auto description = nf::test::describe_group(group);
+            std::string text = description.state + ":";
+            size_t holding = 0, partitions = 0;
+            for (const auto& member : description.members) {
+              text += " " + std::to_string(member.partitions.size());
+              holding += member.partitions.empty() ? 0 : 1;
+              partitions += member.partitions.size();
+            }
+            const bool both = holding == 2 && partitions == static_cast<size_t>(kPartitions);
+            return description.state == "Stable" && both ? "" : text;
+          }) == "");
+
+  // Each user likes one of the posts: the idle users first, so that on every partition
+  // their like is in the same flush as the scrollers' or an earlier one.
+  std::map<uint64_t, uint64_t> liked;  // user → post
+  for (size_t i = 0; i < scrollers.size(); ++i) liked[scrollers[i]] = posts[i % 2];
+  for (const auto user : idle) liked[user] = posts[0];
+  const int64_t liked_at = now_ms();
+  {
+    TestProducer producer;
+    std::vector<std::pair<uint64_t, const TestProducer::Delivered*>> sent;
+    for (const auto& users : {idle, scrollers})
+      for (const auto user : users)
+        sent.emplace_back(user, &producer.produce(events_topic, std::to_string(user),
+                                                  event_json({run + "-" + std::to_string(user), user, liked[user],
+                                                              author, "like", true},
+                                                             liked_at)));
+    producer.flush();
+    for (const auto& [user, delivered] : sent) {
+      INFO("user " << user);
+      REQUIRE(delivered->partition == partition_of(user));
+    }
+  }
+
+  // Every scroller's feed cached again, computed after the like, whichever process read it.
+  std::map<uint64_t, nf::feed::CachedFeed> after;
+  CHECK(wait_until(90s, [&]() -> std::string {
+          for (const auto user : scrollers) {
+            auto feed = nf::feed::read_cached_feed(stack.pool, user);
+            if (!feed) return "no feed cached for user " + std::to_string(user);
+            if (feed->computed_at_ms <= liked_at)
+              return "user " + std::to_string(user) + "'s cached feed was computed at " +
+                     std::to_string(feed->computed_at_ms) + ", before the like";
+            after[user] = std::move(*feed);
+          }
+          return "";
+        }) == "");
+  REQUIRE(after.size() == scrollers.size());
+  // Each without the post its user liked (seen now), with the other two, and equal to the
+  // feed ranked at its computed_at from scratch.
+  for (const auto user : scrollers) {
+    INFO("user " << user << " (partition " << partition_of(user) << ") liked post " << liked[user]);
+    const auto& feed = after.at(user);
+    for (const auto post : posts) CHECK(feed_holds(feed, post) == (post != liked[user]));
+    CHECK(differs_from_fresh_ranking(stack.config, stack.pool, user, feed) == "");
+  }
+  const auto none_for_idle = [&]() {
+    for (const auto user : idle) {
+      INFO("idle user " << user << " (partition " << partition_of(user) << ")");
+      CHECK_FALSE(stack.cached(user));
+    }
+  };
+  none_for_idle();
+
+  // Both processes consumed likes and refreshed feeds: every partition had scrollers.
+  const auto a = stop_ingest(*first);
+  const auto b = stop_ingest(*second);
+  none_for_idle();
+  const auto refreshed_a = a.at("metrics").at("feeds_refreshed").get<uint64_t>();
+  const auto refreshed_b = b.at("metrics").at("feeds_refreshed").get<uint64_t>();
+  CHECK(refreshed_a >= 1);
+  CHECK(refreshed_b >= 1);
+  CHECK(refreshed_a + refreshed_b >= scrollers.size());
+  CHECK(a.at("metrics").at("feed_refreshes_failed").get<uint64_t>() == 0);
+  CHECK(b.at("metrics").at("feed_refreshes_failed").get<uint64_t>() == 0);
 }
