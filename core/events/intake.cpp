@@ -1,5 +1,7 @@
 #include "core/events/intake.hpp"
 
+#include <future>
+
 #include <spdlog/spdlog.h>
 
 #include "core/error/error.hpp"
@@ -34,7 +36,7 @@ Intake::Intake(const config::Config& config, redis::Pool& redis)
                                          std::chrono::milliseconds(delivery_timeout));
 }
 
-IntakeResult Intake::submit(uint64_t user_id, std::string_view body, int64_t now_ms) {
+void Intake::submit(uint64_t user_id, std::string_view body, int64_t now_ms, Done done) {
   ParsedBatch batch;
   try {
     batch = parse_batch(body, user_id, limits_, now_ms);
@@ -49,7 +51,7 @@ IntakeResult Intake::submit(uint64_t user_id, std::string_view body, int64_t now
   if (producer_->known_down()) {
     // Fail fast, and leave Redis alone: there is nothing to mark or unmark.
     ++unavailable_;
-    throw_unavailable("Kafka is " + producer_->state());
+    throw unavailable("Kafka is " + producer_->state());
   }
 
   result.duplicates = drop_repeated_ids(batch.valid);
@@ -69,27 +71,40 @@ IntakeResult Intake::submit(uint64_t user_id, std::string_view body, int64_t now
   messages.reserve(produced.size());
   const std::string key = std::to_string(user_id);
   for (const auto& event : produced) messages.push_back({key, event_message(user_id, event)});
-  const SendResult sent = producer_->send(messages);
-  if (!sent.delivered) {
-    ++unavailable_;
-    if (fresh && !unmark(redis_, user_id, produced))
-      spdlog::error("events: could not remove the dedup marks of a refused batch of user {} ({}); its retry within "
-                    "{} s will be counted as duplicates",
-                    user_id, redis_.last_error(), dedup_window_s_);
-    throw_unavailable(sent.error);
-  }
-  result.accepted = produced.size();
-  accepted_ += result.accepted;
-  duplicates_ += result.duplicates;
   result.accepted_events = std::move(produced);
-  return result;
+  const bool marked = fresh.has_value();
+  producer_->send(messages, [this, user_id, marked, result = std::move(result), done = std::move(done)](
+                                SendResult sent) mutable {
+    if (!sent.delivered) {
+      ++unavailable_;
+      // On the report thread: one Redis round trip, only when a batch failed.
+      if (marked && !unmark(redis_, user_id, result.accepted_events))
+        spdlog::error("events: could not remove the dedup marks of a refused batch of user {} ({}); its retry within "
+                      "{} s will be counted as duplicates",
+                      user_id, redis_.last_error(), dedup_window_s_);
+      return done({{}, unavailable(sent.error)});
+    }
+    result.accepted = result.accepted_events.size();
+    accepted_ += result.accepted;
+    duplicates_ += result.duplicates;
+    done({std::move(result), std::nullopt});
+  });
 }
 
-void Intake::throw_unavailable(const std::string& reason) const {
-  throw Error(ExitCode::unreachable,
-              "Kafka at " + producer_->brokers() + " did not acknowledge the events (topic " + topic_ + "): " + reason +
-                  "; nothing was accepted, retry after " + std::to_string(retry_after_s_) + " s",
-              "kafka_unavailable");
+IntakeResult Intake::submit(uint64_t user_id, std::string_view body, int64_t now_ms) {
+  std::promise<Outcome> answer;
+  auto outcome = answer.get_future();
+  submit(user_id, body, now_ms, [&answer](Outcome done) { answer.set_value(std::move(done)); });
+  auto settled = outcome.get();
+  if (settled.unavailable) throw *settled.unavailable;
+  return std::move(settled.result);
+}
+
+Error Intake::unavailable(const std::string& reason) const {
+  return Error(ExitCode::unreachable,
+               "Kafka at " + producer_->brokers() + " did not acknowledge the events (topic " + topic_ + "): " + reason +
+                   "; nothing was accepted, retry after " + std::to_string(retry_after_s_) + " s",
+               "kafka_unavailable");
 }
 
 IntakeFigures Intake::figures() const {

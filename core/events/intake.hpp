@@ -7,18 +7,24 @@
 //     drop_repeated_ids  an event_id repeated inside the batch counts as a duplicate
 //     mark_new           one EVAL: SET NX EX per event; marks already there = duplicates
 //                        (Redis down: skipped, every event produced, dedup_skipped counted)
-//     Producer::send     every new event to kafka.events_topic, waiting for acks=all
-//     on failure         one DEL of the marks this call set, then
+//     Producer::send     every new event to kafka.events_topic; returns at once
+//   then, on the producer's report thread once Kafka answered for every event (acks=all):
+//     acknowledged       `done` gets the result
+//     on failure         one HDEL of the marks this call set, then `done` gets
 //                        nf::Error(unreachable, ..., "kafka_unavailable") → 503 + Retry-After
 //
 // The 202 is only built after every new event is acknowledged, and a refused batch
 // leaves no mark behind, so the client's retry is accepted whole. Events of a failed
-// batch that did reach Kafka are harmless: ClickHouse counts each event_id once.
+// batch that did reach Kafka are harmless: ClickHouse counts each event_id once. No
+// thread waits for Kafka's acknowledgement: serve's worker is free for other requests
+// meanwhile, so the requests in flight (not the workers) fill the producer's batches.
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -26,6 +32,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/config/config.hpp"
+#include "core/error/error.hpp"
 #include "core/events/parse.hpp"
 #include "core/events/producer.hpp"
 #include "core/redis/pool.hpp"
@@ -55,6 +62,19 @@ class Intake {
   // Builds the shared producer; throws nf::Error(usage) for bad events.* / kafka settings.
   Intake(const config::Config& config, redis::Pool& redis);
 
+  // What `done` gets: the result, or the refusal when Kafka did not acknowledge every event.
+  struct Outcome {
+    IntakeResult result;
+    std::optional<Error> unavailable;  // nf::Error(unreachable, ..., "kafka_unavailable")
+  };
+  using Done = std::function<void(Outcome)>;
+
+  // Throws nf::Error at once for what is known before Kafka: a refused body (usage, its
+  // reason) or Kafka known down (unreachable, "kafka_unavailable"); `done` then never runs.
+  // Otherwise `done` runs once, on the producer's report thread (or on this one when no
+  // event was new): keep it short.
+  void submit(uint64_t user_id, std::string_view body, int64_t now_ms, Done done);
+  // The same, waiting for the outcome; Kafka's refusal is thrown.
   IntakeResult submit(uint64_t user_id, std::string_view body, int64_t now_ms);
 
   bool kafka_ready() const { return producer_->ready(); }
@@ -64,7 +84,7 @@ class Intake {
   void close(std::chrono::milliseconds timeout) { producer_->close(timeout); }
 
  private:
-  [[noreturn]] void throw_unavailable(const std::string& reason) const;
+  Error unavailable(const std::string& reason) const;
   void count_rejected(size_t events);
   void warn_dedup_skipped(size_t events);
 

@@ -12,8 +12,9 @@ namespace {
 
 constexpr auto kProbeEvery = std::chrono::milliseconds(1000);
 constexpr int kProbeTimeoutMs = 500;
-// send() waits this much past message.timeout.ms: librdkafka scans for timed-out
-// messages about once a second, so their reports come a little after the timeout.
+// A send fails this long past message.timeout.ms without all its reports: librdkafka scans
+// for timed-out messages about once a second, and an idempotent producer keeps a message
+// already sent to a broker that went away until its request times out (13 s and more).
 constexpr auto kReportGrace = std::chrono::milliseconds(1500);
 
 std::vector<kafka::Property> producer_properties(std::chrono::milliseconds delivery_timeout) {
@@ -38,18 +39,46 @@ std::string fatal_reason(rd_kafka_t* rk) {
 
 struct Producer::Waiter {
   Producer* producer = nullptr;
+  Producer::Done done;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point deadline;  // settled as failed then, reports or not
   std::mutex mutex;
-  std::condition_variable done;
-  size_t pending = 0;  // messages without a report yet
   size_t failed = 0;
   std::string first_error;
-  // One reference per message handed to librdkafka plus one for send() itself: the last
-  // one out deletes, so a report after send() gave up never touches freed memory.
-  std::atomic<size_t> refs{1};
+  // Messages without a report, plus one for send() while it is queueing: the last one out
+  // settles. `refs` adds one for the deadline queue: the last reference deletes.
+  std::atomic<size_t> unreported{1};
+  std::atomic<size_t> refs{2};
+  std::atomic<bool> settled{false};
 
   void fail(const std::string& reason) {
+    std::lock_guard lock(mutex);
     ++failed;
     if (first_error.empty()) first_error = reason;
+  }
+  // `count` messages (or send()'s own share) are accounted for.
+  void report(size_t count = 1) {
+    if (unreported.fetch_sub(count) == count) settle();
+    release(count);
+  }
+  // Runs `done` once: after the last report, at the deadline, or at shutdown.
+  void settle() {
+    if (settled.exchange(true)) return;
+    SendResult result;
+    {
+      std::lock_guard lock(mutex);
+      result.delivered = failed == 0;
+      result.error = first_error;
+    }
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    metrics::record_dependency_call(metrics::Dependency::kafka, seconds, !result.delivered);
+    auto finish = std::move(done);
+    done = nullptr;
+    try {
+      finish(std::move(result));
+    } catch (const std::exception& e) {
+      spdlog::error("events: the completion of a Kafka send failed: {}", e.what());
+    }
   }
   void release(size_t count = 1) {
     if (refs.fetch_sub(count) == count) delete this;
@@ -63,16 +92,32 @@ void Producer::on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void*
     waiter->producer->note(Health::down, rd_kafka_err2str(message->err));
   else
     waiter->producer->note(Health::up, "");
+  if (message->err) waiter->fail(rd_kafka_err2str(message->err));
+  waiter->report();
+}
+
+void Producer::expire(std::chrono::steady_clock::time_point now) {
+  std::vector<Waiter*> due;
   {
-    std::lock_guard lock(waiter->mutex);
-    if (message->err) waiter->fail(rd_kafka_err2str(message->err));
-    if (--waiter->pending == 0) waiter->done.notify_all();
+    std::lock_guard lock(deadlines_mutex_);
+    while (!deadlines_.empty() && deadlines_.front()->deadline <= now) {
+      due.push_back(deadlines_.front());
+      deadlines_.pop_front();
+    }
   }
-  waiter->release();
+  for (auto* waiter : due) {
+    if (!waiter->settled) {
+      waiter->fail("no delivery report within " + std::to_string(report_timeout_.count()) + " ms");
+      waiter->settle();
+    }
+    waiter->release();  // the deadline queue's reference
+  }
 }
 
 Producer::Producer(const kafka::Settings& settings, std::string topic, std::chrono::milliseconds delivery_timeout)
-    : topic_(std::move(topic)), brokers_(kafka::bootstrap_servers(settings)), delivery_timeout_(delivery_timeout) {
+    : topic_(std::move(topic)),
+      brokers_(kafka::bootstrap_servers(settings)),
+      report_timeout_(delivery_timeout + kReportGrace) {
   auto conf = kafka::make_conf(settings, producer_properties(delivery_timeout));
   rd_kafka_conf_set_dr_msg_cb(conf.get(), on_delivery);
   handle_ = std::make_unique<kafka::Handle>(RD_KAFKA_PRODUCER, std::move(conf));
@@ -91,60 +136,48 @@ Producer::~Producer() {
   rd_kafka_topic_destroy(rkt_);
 }
 
-SendResult Producer::send(const std::vector<Outgoing>& messages) {
-  if (closed_) return {false, "the events producer is shut down"};
+void Producer::send(const std::vector<Outgoing>& messages, Done done) {
+  if (closed_) return done({false, "the events producer is shut down"});
   {
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
     if (health_ == Health::down) {
+      std::string reason = down_reason_ + " (Kafka has been failing; novafeed probes it every second)";
+      lock.unlock();
       metrics::record_dependency_error(metrics::Dependency::kafka);
-      return {false, down_reason_ + " (Kafka has been failing; novafeed probes it every second)"};
+      return done({false, std::move(reason)});
     }
   }
-  if (messages.empty()) return {true, ""};
-  metrics::DependencyTimer timed(metrics::Dependency::kafka);  // until every report is in
+  if (messages.empty()) return done({true, ""});
 
   auto* waiter = new Waiter;
   waiter->producer = this;
-  waiter->pending = messages.size();
-  waiter->refs = messages.size() + 1;
+  waiter->done = std::move(done);
+  waiter->deadline = waiter->started + report_timeout_;
+  waiter->unreported = messages.size() + 1;
+  waiter->refs = messages.size() + 2;
+  {
+    std::lock_guard lock(deadlines_mutex_);
+    deadlines_.push_back(waiter);  // in deadline order: every send has the same timeout
+  }
   rd_kafka_t* rk = handle_->get();
   for (size_t i = 0; i < messages.size(); ++i) {
     const auto& message = messages[i];
+    // F_BLOCK: a full queue holds this caller until reports make room, rather than failing
+    // the batch (the queue, not the number of callers, bounds what waits for Kafka).
     const rd_kafka_resp_err_t err = rd_kafka_producev(
-        rk, RD_KAFKA_V_RKT(rkt_), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+        rk, RD_KAFKA_V_RKT(rkt_), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY | RD_KAFKA_MSG_F_BLOCK),
         RD_KAFKA_V_KEY(message.key.data(), message.key.size()),
         RD_KAFKA_V_VALUE(const_cast<char*>(message.value.data()), message.value.size()), RD_KAFKA_V_OPAQUE(waiter),
         RD_KAFKA_V_END);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       // This message and the rest are never handed over: no report will come for them.
-      const size_t unsent = messages.size() - i;
-      {
-        std::lock_guard lock(waiter->mutex);
-        waiter->fail(std::string(rd_kafka_err2str(err)) + " (when queueing)");
-        waiter->pending -= unsent;
-      }
-      waiter->release(unsent);
+      waiter->fail(std::string(rd_kafka_err2str(err)) + " (when queueing)");
+      waiter->report(messages.size() - i);
       break;
     }
   }
-  if (const auto fatal = fatal_reason(rk); !fatal.empty()) {
-    std::lock_guard lock(waiter->mutex);
-    waiter->fail("fatal producer error: " + fatal);
-  }
-
-  SendResult result;
-  {
-    std::unique_lock lock(waiter->mutex);
-    const bool reported =
-        waiter->done.wait_for(lock, delivery_timeout_ + kReportGrace, [&] { return waiter->pending == 0; });
-    if (!reported)
-      waiter->fail("no delivery report within " + std::to_string((delivery_timeout_ + kReportGrace).count()) + " ms");
-    result.delivered = waiter->failed == 0;
-    result.error = waiter->first_error;
-  }
-  if (!result.delivered) timed.failed();
-  waiter->release();
-  return result;
+  if (const auto fatal = fatal_reason(rk); !fatal.empty()) waiter->fail("fatal producer error: " + fatal);
+  waiter->report();  // send()'s own share: `done` runs here if every report is already in
 }
 
 bool Producer::ready() const {
@@ -215,6 +248,7 @@ void Producer::probe() {
 void Producer::poll_loop() {
   while (!stopping_) {
     handle_->poll(100);
+    expire(std::chrono::steady_clock::now());
     bool due = false;
     {
       std::lock_guard lock(mutex_);
@@ -235,9 +269,10 @@ void Producer::close(std::chrono::milliseconds timeout) {
   rd_kafka_flush(rk, static_cast<int>(timeout.count()));
   stopping_ = true;
   if (poller_.joinable()) poller_.join();
-  // Whatever is still queued fails now, so no send() waits on a producer that is going away.
+  // Whatever is still queued fails now: every send()'s `done` runs before the producer goes away.
   rd_kafka_purge(rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
   rd_kafka_poll(rk, 0);
+  expire(std::chrono::steady_clock::time_point::max());  // any send still unsettled fails now
   if (rd_kafka_outq_len(rk) > 0)
     spdlog::warn("events: {} message(s) still unacknowledged at shutdown", rd_kafka_outq_len(rk));
 }

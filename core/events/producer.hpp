@@ -1,12 +1,16 @@
 #pragma once
 // The one Kafka producer of serve's events intake, shared by every worker thread
 // (librdkafka producers are thread-safe). Properties: enable.idempotence=true, acks=all,
-// message.timeout.ms=events.delivery_timeout_ms, linger.ms=2 (small batches, low latency).
+// message.timeout.ms=events.delivery_timeout_ms, linger.ms=5 (librdkafka's default).
 //
-// A background thread calls rd_kafka_poll, which runs the delivery reports. send() hands
-// its messages over with a per-call Waiter (reference-counted, so a report arriving after
-// send() gave up is still safe) as their opaque, and blocks until every one of them is
-// acknowledged or failed.
+// A background thread (nf-events-poll) calls rd_kafka_poll, which runs the delivery
+// reports. send() hands its messages over with a per-call Waiter as their opaque and
+// returns: the report of the call's last message runs its `done` with the outcome, so no
+// caller's thread waits on Kafka. Every message gets a report (librdkafka enforces
+// message.timeout.ms, and close() purges what is left), and a send still without all its
+// reports 1.5 s past events.delivery_timeout_ms fails anyway: `done` always runs, once.
+// Backpressure: once librdkafka's queue is full (queue.buffering.max.messages), send()
+// blocks its caller until reports free room (RD_KAFKA_MSG_F_BLOCK).
 //
 // Fail fast: once a delivery failed (or the metadata probe failed), Kafka is "down" and
 // send() refuses at once, without queueing anything, so a client gets its 503 in
@@ -18,8 +22,9 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -49,8 +54,12 @@ class Producer {
   Producer(const Producer&) = delete;
   Producer& operator=(const Producer&) = delete;
 
-  // Produces all of `messages` and waits for their delivery reports.
-  SendResult send(const std::vector<Outgoing>& messages);
+  // Produces all of `messages`; `done` gets the outcome once each is acknowledged or
+  // failed: on the report thread, or on the caller's before send() returns when nothing
+  // was handed over (Kafka known down, closed, empty). Keep `done` short: every report
+  // waits behind it.
+  using Done = std::function<void(SendResult)>;
+  void send(const std::vector<Outgoing>& messages, Done done);
 
   bool ready() const;         // up: the last delivery or probe succeeded
   // Down: send() would refuse at once (callers skip their own work, e.g. dedup marks).
@@ -68,12 +77,13 @@ class Producer {
   enum class Health { connecting, up, down };
   static void on_delivery(rd_kafka_t* rk, const rd_kafka_message_t* message, void* opaque);
   void poll_loop();
+  // Settles the sends whose reports did not all come by their deadline (as failed).
+  void expire(std::chrono::steady_clock::time_point now);
   void probe();
   void note(Health health, const std::string& reason);
 
   std::string topic_;
   std::string brokers_;
-  std::chrono::milliseconds delivery_timeout_;
   std::unique_ptr<kafka::Handle> handle_;
   rd_kafka_topic_t* rkt_ = nullptr;
 
@@ -82,6 +92,10 @@ class Producer {
   std::string down_reason_;
   bool fatal_ = false;  // the idempotent producer hit a fatal error: only a restart helps
   std::chrono::steady_clock::time_point next_probe_{};
+
+  std::chrono::milliseconds report_timeout_;
+  std::mutex deadlines_mutex_;
+  std::deque<Waiter*> deadlines_;  // every send not yet past its deadline, oldest first
 
   std::atomic<bool> stopping_{false};
   std::atomic<bool> closed_{false};

@@ -3,8 +3,9 @@
 // server.cpp pays its compile time). io_threads run the event loop: accept, read, parse,
 // write. Each complete request goes to a pool of worker_threads, because every handler
 // blocks on a dependency (Redis, ClickHouse, PostgreSQL, Kafka); the response comes back
-// to the connection's strand to be written. Keep-alive, pipelined requests answered in
-// order, one at a time per connection.
+// to the connection's strand to be written. An asynchronous route (Router::add_async)
+// leaves its worker at once and answers when its work completes elsewhere. Keep-alive,
+// pipelined requests answered in order, one at a time per connection.
 //
 // Limits, each answered and then the connection closed: a header block over
 // max_header_bytes → 431, a body over max_body_bytes → 413, malformed HTTP → 400. A
@@ -39,8 +40,9 @@ struct ServerOptions {
 // From serve.*; throws nf::Error(usage) naming the key for a value out of range.
 ServerOptions server_options_from(const config::Config& config);
 
-// Called on a worker thread once a handler returned (elapsed: from the request's last
-// byte to its response being ready), and on an I/O thread for the requests the server
+// Called once a handler answered (elapsed: from the request's last byte to its response
+// being ready): on the worker for a Handler, on whichever thread called Respond for an
+// AsyncHandler, and on an I/O thread for inline answers and the requests the server
 // refuses itself (400, 413, 431). Must not throw; exceptions are logged and dropped.
 using Observer = std::function<void(const Request&, const Response&, std::chrono::nanoseconds)>;
 

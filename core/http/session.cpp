@@ -182,16 +182,19 @@ void Session::handle() {
     return write(std::move(head), std::move(response->body), false);
   }
 
-  // Handlers block on dependencies: they run on the worker pool, never on this thread.
+  // Handlers block on dependencies: they run on the worker pool, never on this thread. An
+  // asynchronous one may answer later from another thread (Respond); the answer comes
+  // back to this connection's strand either way, and the session lives until it does.
   net::post(*server_.workers, [self = shared_from_this(), request = std::move(request), received_at]() mutable {
-    Response response = self->server_.router.dispatch(request);
-    self->server_.observe(request, response, Clock::now() - received_at);
-    auto head = serialize_head(response);
-    auto body = std::move(response.body);
-    net::post(self->stream_.get_executor(),
-              [self, head = std::move(head), body = std::move(body)]() mutable {
-                self->write(std::move(head), std::move(body), false);
-              });
+    auto shared = std::make_shared<const Request>(std::move(request));
+    self->server_.router.dispatch(*shared, Respond([self, shared, received_at](Response response) {
+      self->server_.observe(*shared, response, Clock::now() - received_at);
+      auto head = serialize_head(response);
+      auto body = std::move(response.body);
+      net::post(self->stream_.get_executor(), [self, head = std::move(head), body = std::move(body)]() mutable {
+        self->write(std::move(head), std::move(body), false);
+      });
+    }));
   });
 }
 

@@ -27,14 +27,20 @@ void record_served(metrics::ServeMetrics& metrics, const feed::ServedSources& se
   metrics.record_served_items(served.follow, served.trending, served.affinity);
 }
 
-// Accepted events on posts of the user's cached feed, by the post's source (impressions
-// and likes per source make its CTR; views give dwell times). One cache read per batch.
-void record_feed_events(Backend& backend, uint64_t user_id, const std::vector<events::Event>& accepted, int64_t now_ms) {
-  if (accepted.empty()) return;
-  const auto cached = backend.feed->cached_feed(user_id, now_ms);
-  if (!cached) return;
+// The source (follow, trending, affinity) of each post of the user's cached feed: accepted
+// events on those posts count per source (impressions and likes make its CTR; views give
+// dwell times). One cache read per batch, before the events go to Kafka, so the
+// completion on the producer's report thread only adds to counters.
+std::unordered_map<uint64_t, ranking::Source> feed_sources(Backend& backend, uint64_t user_id, int64_t now_ms) {
   std::unordered_map<uint64_t, ranking::Source> source_of;
+  const auto cached = backend.feed->cached_feed(user_id, now_ms);
+  if (!cached) return source_of;
   for (const auto& item : cached->items) source_of.emplace(item.post_id, item.source);
+  return source_of;
+}
+
+void record_feed_events(Backend& backend, const std::unordered_map<uint64_t, ranking::Source>& source_of,
+                        const std::vector<events::Event>& accepted) {
   for (const auto& event : accepted)
     if (const auto found = source_of.find(event.post_id); found != source_of.end())
       backend.metrics->record_source_event(ranking::source_name(found->second), event.action, event.dwell_ms);
@@ -105,21 +111,31 @@ http::Response get_suggested_users(Backend& backend, const http::Request& reques
   return http::json_response(200, discover::to_json(list));
 }
 
-http::Response post_events(Backend& backend, const http::Request& request, int64_t now_ms) {
+// Asynchronous: the worker parses, deduplicates and hands the events to Kafka, then is free;
+// the 202 (or the 503) is sent from the producer's report thread once Kafka answered.
+void post_events(Backend& backend, const http::Request& request, int64_t now_ms, const http::Respond& respond) {
   const auto caller = authenticate(backend, request, now_ms);
-  if (caller.refusal) return *caller.refusal;
+  if (caller.refusal) return respond(*caller.refusal);
+  auto sources = feed_sources(backend, caller.user_id, now_ms);
   try {
-    const auto result = backend.intake->submit(caller.user_id, request.body, now_ms);
-    backend.metrics->record_events(result.accepted, result.duplicates);
-    for (const auto& rejection : result.rejected)
-      backend.metrics->record_rejected(events::rejection_reason(rejection.error));
-    record_feed_events(backend, caller.user_id, result.accepted_events, now_ms);
-    return http::json_response(202, events::to_json(result));
+    backend.intake->submit(caller.user_id, request.body, now_ms,
+                           [&backend, respond, sources = std::move(sources)](events::Intake::Outcome outcome) {
+                             if (outcome.unavailable) {
+                               backend.metrics->record_events_unavailable();
+                               return respond(http::error_from(*outcome.unavailable, backend.retry_after_s));
+                             }
+                             const auto& result = outcome.result;
+                             backend.metrics->record_events(result.accepted, result.duplicates);
+                             for (const auto& rejection : result.rejected)
+                               backend.metrics->record_rejected(events::rejection_reason(rejection.error));
+                             record_feed_events(backend, sources, result.accepted_events);
+                             respond(http::json_response(202, events::to_json(result)));
+                           });
   } catch (const Error& e) {
     if (e.code() == ExitCode::usage) backend.metrics->record_rejected(e.reason());  // the whole request refused
     if (e.code() != ExitCode::unreachable) throw;
     backend.metrics->record_events_unavailable();
-    return http::error_from(e, backend.retry_after_s);
+    respond(http::error_from(e, backend.retry_after_s));
   }
 }
 
@@ -165,7 +181,10 @@ http::Router build_router(Backend& backend, NowMs now_ms) {
   router.add_inline("GET", "/api/v1/feed", with_now(get_feed_in_process));
   router.add("GET", "/api/v1/feed/trending", with_now(get_trending));
   router.add("GET", "/api/v1/discover/suggested-users", with_now(get_suggested_users));
-  router.add("POST", "/api/v1/events", with_now(post_events));
+  router.add_async("POST", "/api/v1/events",
+                   [&backend, now_ms](const http::Request& request, const http::Respond& respond) {
+                     post_events(backend, request, now_ms(), respond);
+                   });
   router.add("GET", "/api/v1/feed/metrics", [&backend, now_ms](const http::Request&) {
     return http::json_response(200, backend.metrics->today_json(now_ms()));
   });

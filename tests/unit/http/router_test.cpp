@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <thread>
 
 #include "core/error/error.hpp"
 #include "core/http/listen_address.hpp"
@@ -124,6 +126,78 @@ TEST_CASE("router: an inline handler answers or declines, declining or throwing 
   const auto refused = router.dispatch(request("DELETE", "/items"));
   CHECK(refused.status == 405);
   CHECK(header_of(refused, "Allow") == "GET, POST");
+}
+
+TEST_CASE("router: an asynchronous route answers once, later or at once, and never leaves a request unanswered",
+          "[http]") {
+  nf::http::Router router;
+  std::optional<nf::http::Respond> parked;
+  router.add_async("POST", "/later", [&parked](const nf::http::Request&, const nf::http::Respond& respond) {
+    parked = respond;  // answered later, by the test
+  });
+  router.add("GET", "/later", [](const nf::http::Request&) { return nf::http::json_response(200, {{"sync", true}}); });
+  router.add_async("POST", "/throws", [](const nf::http::Request&, const nf::http::Respond&) {
+    throw nf::Error(nf::ExitCode::usage, "bad batch", "invalid_json");
+  });
+  router.add_async("POST", "/dropped", [](const nf::http::Request&, const nf::http::Respond&) {});
+  router.add_async("POST", "/now", [](const nf::http::Request& r, const nf::http::Respond& respond) {
+    respond(nf::http::json_response(202, {{"body", r.body}}));
+    respond(nf::http::json_response(500, {{"second", true}}));  // ignored: the first answer stands
+  });
+
+  std::vector<nf::http::Response> answers;
+  // A Respond per request: each answers once.
+  auto collect = [&answers] {
+    return nf::http::Respond([&answers](nf::http::Response r) { answers.push_back(std::move(r)); });
+  };
+
+  SECTION("answered later, from another thread, exactly once") {
+    router.dispatch(request("POST", "/later"), collect());
+    REQUIRE(parked);
+    CHECK(answers.empty());
+    std::thread([&parked] {
+      (*parked)(nf::http::json_response(202, {{"late", true}}));
+      (*parked)(nf::http::json_response(500, {}));
+    }).join();
+    REQUIRE(answers.size() == 1);
+    CHECK(answers[0].status == 202);
+    CHECK(body_of(answers[0])["late"] == true);
+  }
+  SECTION("each dispatch has its own answer; the first call wins") {
+    auto a = request("POST", "/now");
+    a.body = "x";
+    router.dispatch(a, collect());
+    router.dispatch(a, collect());
+    REQUIRE(answers.size() == 2);
+    CHECK(answers[0].status == 202);
+    CHECK(answers[1].status == 202);
+  }
+  SECTION("an exception before answering is answered as a handler's would be") {
+    router.dispatch(request("POST", "/throws"), collect());
+    REQUIRE(answers.size() == 1);
+    CHECK(answers[0].status == 400);
+    CHECK(body_of(answers[0])["error"]["code"] == "invalid_json");
+  }
+  SECTION("a handler that drops its Respond gets a 500, not a hung connection") {
+    router.dispatch(request("POST", "/dropped"), collect());
+    REQUIRE(answers.size() == 1);
+    CHECK(answers[0].status == 500);
+    CHECK(body_of(answers[0])["error"]["code"] == "internal");
+  }
+  SECTION("the plain dispatch() waits for an asynchronous answer") {
+    const auto answer = router.dispatch(request("POST", "/now"));
+    CHECK(answer.status == 202);
+  }
+  SECTION("405 lists plain and asynchronous methods; plain routes answer through Respond too") {
+    const auto refused = router.dispatch(request("DELETE", "/later"));
+    CHECK(refused.status == 405);
+    CHECK(header_of(refused, "Allow") == "GET, POST");
+    router.dispatch(request("GET", "/later"), collect());
+    router.dispatch(request("GET", "/nowhere"), collect());
+    REQUIRE(answers.size() == 2);
+    CHECK(body_of(answers[0])["sync"] == true);
+    CHECK(answers[1].status == 404);
+  }
 }
 
 TEST_CASE("parse_target: decoded path and query, '+' a space only in the query", "[http]") {

@@ -11,6 +11,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <future>
+#include <mutex>
 #include <thread>
 
 #include "core/error/error.hpp"
@@ -350,6 +351,70 @@ TEST_CASE("server: stop() lets a running handler answer, closes idle connections
   request.url = "http://127.0.0.1:" + std::to_string(s.port()) + "/hello";
   request.connect_timeout_ms = 500;
   CHECK_FALSE(nf::net::perform(request).has_value());
+}
+
+TEST_CASE("server: an asynchronous route frees its worker while it waits; its answer comes back to its connection",
+          "[http][server]") {
+  nf::http::ServerOptions options;
+  options.listen = "127.0.0.1:0";
+  options.worker_threads = 1;  // one worker: a route holding it would block every other request
+  nf::http::Router router;
+  std::mutex mutex;
+  std::vector<std::pair<std::string, nf::http::Respond>> parked;
+  router.add_async("POST", "/later", [&](const nf::http::Request& r, const nf::http::Respond& respond) {
+    std::lock_guard lock(mutex);
+    parked.emplace_back(r.body, respond);
+  });
+  router.add("GET", "/now", [](const nf::http::Request&) { return nf::http::json_response(200, {{"now", true}}); });
+  std::atomic<int> observed{0};
+  nf::http::Server server(options, router, [&observed](const auto& req, const auto& res, auto) {
+    if (req.path == "/later" && res.status == 202) ++observed;
+  });
+  server.start();
+
+  auto post = [](std::string_view body) {
+    return "POST /later HTTP/1.1\r\nHost: test\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
+           std::string(body);
+  };
+  Client first(server.port()), second(server.port()), other(server.port());
+  first.send(post("first"));
+  second.send(post("second"));
+  const auto deadline = std::chrono::steady_clock::now() + 3s;
+  for (;;) {
+    {
+      std::lock_guard lock(mutex);
+      if (parked.size() == 2) break;
+    }
+    REQUIRE(std::chrono::steady_clock::now() < deadline);
+    std::this_thread::sleep_for(5ms);
+  }
+  // Both wait, and the only worker still answers others.
+  other.send(get("/now"));
+  auto now = other.read_response();
+  REQUIRE(now);
+  CHECK(now->status == 200);
+  CHECK_FALSE(first.read_response(100ms));
+
+  // Answered from another thread, in the other order: each answer reaches its own connection.
+  std::thread([&] {
+    std::lock_guard lock(mutex);
+    for (auto it = parked.rbegin(); it != parked.rend(); ++it)
+      it->second(nf::http::json_response(202, {{"echo", it->first}}));
+  }).join();
+  auto a = first.read_response();
+  auto b = second.read_response();
+  REQUIRE(a);
+  REQUIRE(b);
+  CHECK(a->status == 202);
+  CHECK(nlohmann::json::parse(a->body)["echo"] == "first");
+  CHECK(nlohmann::json::parse(b->body)["echo"] == "second");
+  CHECK(observed == 2);
+  // The connection stays usable after an asynchronous answer.
+  first.send(get("/now"));
+  auto again = first.read_response();
+  REQUIRE(again);
+  CHECK(again->status == 200);
+  server.stop();
 }
 
 TEST_CASE("server: several io threads serve many connections at once", "[http][server]") {
