@@ -55,7 +55,8 @@ void Intake::submit(uint64_t user_id, std::string_view body, int64_t now_ms, Don
   }
 
   result.duplicates = drop_repeated_ids(batch.valid);
-  const auto fresh = mark_new(redis_, user_id, batch.valid, dedup_window_s_);
+  const auto keys = dedup_keys(user_id, now_ms, dedup_window_s_);
+  const auto fresh = mark_new(redis_, keys, batch.valid, dedup_window_s_);
   if (!fresh) warn_dedup_skipped(batch.valid.size());
 
   std::vector<Event> produced;  // the events this call marked (or all, without Redis)
@@ -73,12 +74,12 @@ void Intake::submit(uint64_t user_id, std::string_view body, int64_t now_ms, Don
   for (const auto& event : produced) messages.push_back({key, event_message(user_id, event)});
   result.accepted_events = std::move(produced);
   const bool marked = fresh.has_value();
-  producer_->send(messages, [this, user_id, marked, result = std::move(result), done = std::move(done)](
+  producer_->send(messages, [this, user_id, keys, marked, result = std::move(result), done = std::move(done)](
                                 SendResult sent) mutable {
     if (!sent.delivered) {
       ++unavailable_;
       // On the report thread: one Redis round trip, only when a batch failed.
-      if (marked && !unmark(redis_, user_id, result.accepted_events))
+      if (marked && !unmark(redis_, keys, result.accepted_events))
         spdlog::error("events: could not remove the dedup marks of a refused batch of user {} ({}); its retry within "
                       "{} s will be counted as duplicates",
                       user_id, redis_.last_error(), dedup_window_s_);

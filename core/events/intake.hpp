@@ -5,12 +5,12 @@
 //   submit(user, body, now)
 //     parse_batch        pure; whole-request errors throw nf::Error(usage, ..., reason)
 //     drop_repeated_ids  an event_id repeated inside the batch counts as a duplicate
-//     mark_new           one EVAL: SET NX EX per event; marks already there = duplicates
+//     mark_new           one EVAL on the user's dedup sets; ids already there = duplicates
 //                        (Redis down: skipped, every event produced, dedup_skipped counted)
 //     Producer::send     every new event to kafka.events_topic; returns at once
 //   then, on the producer's report thread once Kafka answered for every event (acks=all):
 //     acknowledged       `done` gets the result
-//     on failure         one HDEL of the marks this call set, then `done` gets
+//     on failure         one SREM of the marks this call set, then `done` gets
 //                        nf::Error(unreachable, ..., "kafka_unavailable") → 503 + Retry-After
 //
 // The 202 is only built after every new event is acknowledged, and a refused batch

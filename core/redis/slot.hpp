@@ -4,8 +4,9 @@
 // empty), modulo 16384. A multi-key command (DEL k1 k2, EVAL with several KEYS, MGET) is
 // valid on a cluster only when all its keys are in one slot; novafeed keeps that rule by
 // sending one command per key, or by a hash tag where the keys of a command belong to one
-// user (the dedup EVAL's two hashes, dedup:events:{<user>}:0 and :1). The unit tests hold every multi-key command novafeed
-// builds to it without a server; tests/integration/redis_cluster_test.cpp on a real one.
+// user (the dedup EVAL's two sets, dedup:events:{<user>}:<generation>). The unit tests
+// hold every multi-key command novafeed builds to it without a server;
+// tests/integration/redis_cluster_test.cpp on a real one.
 
 #include <cstdint>
 #include <string_view>

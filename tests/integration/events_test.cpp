@@ -168,7 +168,7 @@ TEST_CASE("events intake: accepted events are on the topic keyed by user, the sa
   intake.close(std::chrono::milliseconds(2000));
 }
 
-TEST_CASE("events intake: an id counts again once the dedup window has passed, and a user's marks are gone two "
+TEST_CASE("events intake: an id counts once for one to two windows, then again, and a user's marks are gone two "
           "windows after their last write",
           "[events]") {
   if (!nf::test::require_stack()) return;
@@ -177,46 +177,51 @@ TEST_CASE("events intake: an id counts again once the dedup window has passed, a
   nf::redis::Pool redis(nf::redis::settings_from(config));
   nf::redis::Connection direct(nf::redis::settings_from(config));
   const uint64_t user = 4545;
-  const auto keys = nf::events::dedup_keys(user);
-  for (const auto& key : keys) direct.command({"DEL", key});
   nf::events::Intake intake(config, redis);
 
+  // The generation comes from the request's clock, so the test drives it: `start` is
+  // 100 ms into a generation of the 2 s window.
+  const int64_t start = (now_ms() / 2000 + 1) * 2000 + 100;
+  const auto first_keys = nf::events::dedup_keys(user, start, 2);
+  for (const auto& key : {first_keys.current, first_keys.previous}) direct.command({"DEL", key});
   const auto prefix = run_prefix("window");
-  const auto batch = [&](std::initializer_list<const char*> ids) {
+  const auto submit = [&](std::initializer_list<const char*> ids, int64_t at) {
     Json body = Json::array();
-    for (const char* id : ids) body.push_back(event(prefix + id, 1, "view", now_ms() - 1000));
-    return body.dump();
+    for (const char* id : ids) body.push_back(event(prefix + id, 1, "view", at - 1000));
+    return intake.submit(user, body.dump(), at);
   };
-  const auto marked = [&](const char* id) {
-    int found = 0;
-    for (const auto& key : keys) found += static_cast<int>(direct.command({"HEXISTS", key, prefix + id})->integer);
-    return found;
+  const auto marked = [&](const std::string& key, const char* id) {
+    return direct.command({"SISMEMBER", key, prefix + id})->integer == 1;
   };
-  const auto first = intake.submit(user, batch({"a", "b"}), now_ms());
+
+  const auto first = submit({"a", "b"}, start);
   CHECK(first.accepted == 2);
-  const auto repeat = intake.submit(user, batch({"a"}), now_ms());
-  CHECK(repeat.accepted == 0);
-  CHECK(repeat.duplicates == 1);
-  CHECK(marked("a") == 1);
-  CHECK(marked("b") == 1);
-  for (const auto& key : keys) {
-    const auto ttl = direct.command({"PTTL", key})->integer;
-    CHECK(ttl <= 4000);  // -2 for the hash not written yet; else two windows at most
+  CHECK(marked(first_keys.current, "a"));
+  CHECK(marked(first_keys.current, "b"));
+  const auto ttl = direct.command({"PTTL", first_keys.current})->integer;
+  CHECK(ttl > 0);
+  CHECK(ttl <= 4000);  // two windows from the last write
+
+  // Within the window, and in the next generation (under two windows): a duplicate.
+  for (const int64_t later : {start + 10, start + 1850, start + 2050, start + 3850}) {
+    INFO("at start + " << later - start << " ms");
+    const auto repeat = submit({"a"}, later);
+    CHECK(repeat.accepted == 0);
+    CHECK(repeat.duplicates == 1);
   }
+  // Two generations on: "a" counts again, once.
+  const auto again = submit({"a", "c"}, start + 4050);
+  CHECK(again.accepted == 2);
+  CHECK(again.duplicates == 0);
+  CHECK(submit({"a", "c"}, start + 4060).duplicates == 2);
+  const auto later_keys = nf::events::dedup_keys(user, start + 4050, 2);
+  CHECK(later_keys.current != first_keys.current);
+  CHECK(marked(later_keys.current, "a"));
 
-  std::this_thread::sleep_for(std::chrono::milliseconds(2300));
-  // Past the window: "a" is new again (whichever generation holds its old mark).
-  const auto later = intake.submit(user, batch({"a", "c"}), now_ms());
-  CHECK(later.accepted == 2);
-  CHECK(later.duplicates == 0);
-  const auto again = intake.submit(user, batch({"a", "c"}), now_ms());
-  CHECK(again.duplicates == 2);
-
-  // Two windows after "b" was written, its generation is cleared or expired.
-  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
-  CHECK(intake.submit(user, batch({"d"}), now_ms()).accepted == 1);
-  CHECK(marked("b") == 0);
-  CHECK(marked("d") == 1);
+  // The first generation's set was last written at `start` (real time: just now): it
+  // expires two windows later, marks and all.
+  std::this_thread::sleep_for(std::chrono::milliseconds(4200));
+  CHECK(direct.command({"EXISTS", first_keys.current})->integer == 0);
   intake.close(std::chrono::milliseconds(2000));
 }
 

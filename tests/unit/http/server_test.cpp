@@ -353,7 +353,7 @@ TEST_CASE("server: stop() lets a running handler answer, closes idle connections
   CHECK_FALSE(nf::net::perform(request).has_value());
 }
 
-TEST_CASE("server: an asynchronous route frees its worker while it waits; its answer comes back to its connection",
+TEST_CASE("server: an asynchronous route frees its worker while it waits, and its answer comes back to its connection",
           "[http][server]") {
   nf::http::ServerOptions options;
   options.listen = "127.0.0.1:0";

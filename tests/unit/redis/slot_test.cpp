@@ -28,18 +28,23 @@ TEST_CASE("redis slot: a hash tag is the text between the first '{' and the next
   CHECK(key_slot("no{close") == nf::redis::crc16("no{close") % 16384);
 }
 
-TEST_CASE("redis slot: a user's two dedup hashes share the user's slot, so one EVAL covers the batch on a cluster") {
+TEST_CASE("redis slot: a user's two dedup sets share the user's slot, so one EVAL covers the batch on a cluster") {
   std::set<uint16_t> slots;
+  const int64_t now_ms = 1'764'880'000'123;  // generation 490244 of a 3600 s window
   for (const uint64_t user : {1ULL, 42ULL, 7'300'000'001ULL}) {
     INFO("user " << user);
-    const auto keys = nf::events::dedup_keys(user);
-    CHECK(keys[0] == "dedup:events:{" + std::to_string(user) + "}:0");
-    CHECK(keys[1] == "dedup:events:{" + std::to_string(user) + "}:1");
-    CHECK(key_slot(keys[0]) == key_slot(std::to_string(user)));
-    CHECK(key_slot(keys[1]) == key_slot(std::to_string(user)));
-    slots.insert(key_slot(keys[0]));
+    const auto keys = nf::events::dedup_keys(user, now_ms, 3600);
+    CHECK(keys.current == "dedup:events:{" + std::to_string(user) + "}:490244");
+    CHECK(keys.previous == "dedup:events:{" + std::to_string(user) + "}:490243");
+    CHECK(key_slot(keys.current) == key_slot(std::to_string(user)));
+    CHECK(key_slot(keys.previous) == key_slot(std::to_string(user)));
+    slots.insert(key_slot(keys.current));
   }
   CHECK(slots.size() == 3);
+  // The generation turns at a window's boundary, not in between.
+  CHECK(nf::events::dedup_keys(1, 3'600'000 * 5 - 1, 3600).current == "dedup:events:{1}:4");
+  CHECK(nf::events::dedup_keys(1, 3'600'000 * 5, 3600).current == "dedup:events:{1}:5");
+  CHECK(nf::events::dedup_keys(1, 3'600'000 * 5, 3600).previous == "dedup:events:{1}:4");
 }
 
 TEST_CASE("redis slot: feed keys of different users fall in different slots, so their UNLINKs go one key each") {
