@@ -73,6 +73,9 @@ const std::vector<OptionSpec>& option_specs() {
        "recompute a user's cached feed after their own like, comment or share invalidated it (only when one was "
        "cached: they are scrolling now), after the second pass, so their next page is a hit"},
       {"ingest.refresh_max_pending", "10000", "most users waiting for a feed refresh; more are dropped and counted"},
+      {"ingest.refresh_max_age_ms", "10000",
+       "refresh no feed for an engagement consumed this long after Kafka received it (the ingest is behind: the "
+       "user's next page came first, and a backlog drains faster without the rankings); 0: no limit"},
       {"ingest.cdc_dlq_topic", "cdc.dlq", "dead-letter topic for undecodable CDC messages"},
       {"ingest.events_dlq_topic", "events.dlq", "dead-letter topic for undecodable events"},
 

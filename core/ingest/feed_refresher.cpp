@@ -7,6 +7,10 @@
 
 namespace nf::ingest {
 
+bool engagement_is_recent(int64_t message_ts_ms, int64_t now_ms, int64_t max_age_ms) {
+  return max_age_ms <= 0 || message_ts_ms < 0 || now_ms - message_ts_ms <= max_age_ms;
+}
+
 FeedRefresher::FeedRefresher(Recompute recompute, size_t max_pending, OnCounts on_counts)
     : recompute_(std::move(recompute)), max_pending_(max_pending), on_counts_(std::move(on_counts)) {
   thread_ = std::thread([this] {

@@ -143,6 +143,7 @@ IngestLoop::IngestLoop(const config::Config& config, const IngestRequest& reques
   if (group_.empty()) fail_usage("ingest.group is empty: name the consumer group");
   // Checked with the refresh off too: a bad value is refused now, not when it is turned on.
   const auto refresh_max_pending = static_cast<size_t>(config.get_non_negative_int("ingest.refresh_max_pending"));
+  refresh_max_age_ms_ = config.get_non_negative_int("ingest.refresh_max_age_ms");
   if (config.get_bool("ingest.refresh_feeds"))
     refresh_ = std::make_unique<Refresh>(config, refresh_max_pending, metrics_);
   const auto kafka_settings = kafka::settings_from(config);
@@ -307,8 +308,8 @@ void IngestLoop::handle_message(const rd_kafka_message_t& message) {
   ++consumed_;
   last_message_at_ = Clock::now();
   batch_.note_message({topic, message.partition}, message.offset);
-  if (const int64_t ts = rd_kafka_message_timestamp(&message, nullptr); ts >= 0)
-    last_timestamp_ms_[{topic, message.partition}] = ts;
+  const int64_t message_ts_ms = rd_kafka_message_timestamp(&message, nullptr);
+  if (message_ts_ms >= 0) last_timestamp_ms_[{topic, message.partition}] = message_ts_ms;
   metrics_.update([](MetricsSnapshot& m) { ++m.consumed; });
 
   const std::optional<std::string_view> value =
@@ -349,10 +350,8 @@ void IngestLoop::handle_message(const rd_kafka_message_t& message) {
     if (table->name == "follows" && ((*change)->op == 'c' || (*change)->op == 'd'))
       batch_.users_with_stale_feeds.insert(row["follower_id"].get<uint64_t>());
     // SPEC §4: a user's own like or comment changes their feed (seen set, affinity).
-    if ((table->name == "likes" || table->name == "comments") && (*change)->op == 'c') {
-      batch_.users_with_stale_feeds.insert(row["user_id"].get<uint64_t>());
-      batch_.users_engaging.insert(row["user_id"].get<uint64_t>());
-    }
+    if ((table->name == "likes" || table->name == "comments") && (*change)->op == 'c')
+      note_engagement(row["user_id"].get<uint64_t>(), message_ts_ms);
     return;
   }
 
@@ -367,12 +366,19 @@ void IngestLoop::handle_message(const rd_kafka_message_t& message) {
   }
   // SPEC §4: a user's own like, comment or share makes their cached feed stale (their seen
   // set and affinity changed); impressions and views do not (they would defeat the cache).
-  if (event->action == "like" || event->action == "comment" || event->action == "share") {
-    batch_.users_with_stale_feeds.insert(event->user_id);
-    batch_.users_engaging.insert(event->user_id);
-  }
+  if (event->action == "like" || event->action == "comment" || event->action == "share")
+    note_engagement(event->user_id, message_ts_ms);
   if (event->author_id) batch_.add_event(*event, *event->author_id, now);
   else batch_.events_awaiting_author.push_back({std::move(*event), origin(), route->second.dlq_topic});
+}
+
+// The user's feed is stale; it is refreshed only when the engagement is news (a backlog's
+// are not: feed_refresher.hpp, engagement_is_recent).
+void IngestLoop::note_engagement(uint64_t user, int64_t message_ts_ms) {
+  batch_.users_with_stale_feeds.insert(user);
+  if (!refresh_) return;
+  if (engagement_is_recent(message_ts_ms, time::now_ms(), refresh_max_age_ms_)) batch_.users_engaging.insert(user);
+  else metrics_.update([](MetricsSnapshot& m) { ++m.feed_refreshes_late; });
 }
 
 void IngestLoop::on_rebalance(rd_kafka_event_t* event) {

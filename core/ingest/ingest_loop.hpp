@@ -77,6 +77,8 @@ class IngestLoop {
   void invalidate_again(bool everything);
   // Hands users to the feed refresher (nothing when ingest.refresh_feeds is off).
   void refresh_feeds(const std::set<uint64_t>& users);
+  // A user's own like, comment or share, in a message Kafka received at `message_ts_ms`.
+  void note_engagement(uint64_t user, int64_t message_ts_ms);
   void commit(const std::map<TopicPartition, int64_t>& next_offsets);
 
   const IngestRequest request_;
@@ -110,6 +112,7 @@ class IngestLoop {
   // ingest.refresh_feeds is off. Defined in ingest_loop.cpp.
   struct Refresh;
   std::unique_ptr<Refresh> refresh_;
+  int64_t refresh_max_age_ms_ = 0;  // ingest.refresh_max_age_ms
 
   PendingBatch batch_;
   uint64_t consumed_ = 0;

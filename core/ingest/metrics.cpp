@@ -78,6 +78,10 @@ std::string render_prometheus(const MetricsSnapshot& m) {
           "feed refreshes that failed (ClickHouse or Redis): those users' next request is a miss", m.feed_refreshes_failed);
   counter("novafeed_ingest_feed_refreshes_dropped_total",
           "feed refreshes dropped because ingest.refresh_max_pending users already waited", m.feed_refreshes_dropped);
+  counter("novafeed_ingest_feed_refreshes_late_total",
+          "engagements consumed more than ingest.refresh_max_age_ms after Kafka received them (the ingest behind): "
+          "no feed refresh for them",
+          m.feed_refreshes_late);
   counter("novafeed_ingest_events_counted_before_total",
           "events not counted again: their key was in event_keys (a Kafka replay or a resend)", m.events_counted_before);
   append_header(out, "novafeed_ingest_inserted_rows_total", "rows inserted into ClickHouse, per table", "counter");
@@ -158,6 +162,7 @@ nlohmann::json metrics_json(const MetricsSnapshot& m) {
           {"feeds_refreshed", m.feeds_refreshed},
           {"feed_refreshes_failed", m.feed_refreshes_failed},
           {"feed_refreshes_dropped", m.feed_refreshes_dropped},
+          {"feed_refreshes_late", m.feed_refreshes_late},
           {"events_counted_before", m.events_counted_before},
           {"inserted_rows", m.inserted_rows},
           {"lag", m.lag},

@@ -40,6 +40,8 @@ struct MetricsSnapshot {
   uint64_t feeds_invalidated = 0;
   // The feed refresher (feed_refresher.hpp): feeds recomputed, and those not (failed, dropped).
   uint64_t feeds_refreshed = 0, feed_refreshes_failed = 0, feed_refreshes_dropped = 0;
+  // Engagements consumed past ingest.refresh_max_age_ms (the ingest behind): no refresh for them.
+  uint64_t feed_refreshes_late = 0;
   uint64_t events_counted_before = 0;  // events whose key event_keys held (a replay or a resend): not counted again
   std::map<std::string, uint64_t> inserted_rows;  // per ClickHouse table
   std::map<std::string, int64_t> lag;             // "topic/partition" → messages behind the high watermark

@@ -1007,6 +1007,61 @@ TEST_CASE("ingest: a user's own like refreshes the feed they had cached (recompu
   CHECK(summary.at("metrics").at("feed_refreshes_failed").get<uint64_t>() == 0);
 }
 
+TEST_CASE("ingest: a like consumed past ingest.refresh_max_age_ms (the ingest behind) invalidates the liker's feed "
+          "but refreshes none, while a recent like in the same process does",
+          "[clickhouse]") {
+  if (!nf::test::require_stack()) return;
+  require_pipeline();
+  StackFeeds stack;
+
+  // Two scrollers of one author's three posts, both with a feed cached.
+  const uint64_t base = unique_base();
+  const uint64_t late = base + 1, recent = base + 2, author = base + 3;
+  const uint64_t post_a = base + 10, post_b = base + 11, post_c = base + 12;
+  write_followed_posts(author, {{post_a, 600}, {post_b, 1200}, {post_c, 1800}}, {late, recent});
+  for (const auto user : {late, recent}) REQUIRE(stack.feeds.canary().ranked(user));
+  REQUIRE(stack.feeds.warm_batch({late, recent}, now_ms()).size() == 2);
+  const std::string topic = stack.config.get("kafka.events_topic");
+  const auto like = [&](uint64_t user, int64_t at) {
+    TestProducer producer;
+    producer.produce(topic, std::to_string(user),
+                     event_json({"refresh-late-" + std::to_string(base) + "-" + std::to_string(user), user, post_a,
+                                 author, "like", true},
+                                at));
+    producer.flush();
+  };
+
+  // The late like waits in Kafka 2.5 s before an ingest with a 1 s limit reads it.
+  const std::string group = "ingest-refresh-late-" + std::to_string(base);
+  start_group_at_end(group);
+  like(late, now_ms());
+  std::this_thread::sleep_for(2500ms);
+  auto ingest = start_ingest(group, "events", "refresh-late",
+                             {"ingest.reinvalidate_ms=1000", "ingest.refresh_max_age_ms=1000"});
+  REQUIRE(wait_for_assignment(*ingest, 60s));
+  CHECK(wait_until(60s, [&]() -> std::string {
+          return stack.cached(late) ? "user " + std::to_string(late) + "'s feed is still cached" : "";
+        }) == "");
+
+  // The recent like, read at once, is refreshed after its second pass; by then the late
+  // one's refresh, were there one, would be done (it was pushed first).
+  const int64_t recent_at = now_ms();
+  like(recent, recent_at);
+  CHECK(wait_until(60s, [&]() -> std::string {
+          const auto feed = nf::feed::read_cached_feed(stack.pool, recent);
+          if (!feed) return "no feed cached for user " + std::to_string(recent);
+          if (feed->computed_at_ms <= recent_at) return "user " + std::to_string(recent) + "'s feed predates the like";
+          return "";
+        }) == "");
+  std::this_thread::sleep_for(1500ms);
+  CHECK_FALSE(stack.cached(late));
+
+  const auto summary = stop_ingest(*ingest);
+  CHECK(summary.at("metrics").at("feed_refreshes_late").get<uint64_t>() == 1);
+  CHECK(summary.at("metrics").at("feeds_refreshed").get<uint64_t>() == 1);
+  CHECK_FALSE(stack.cached(late));
+}
+
 TEST_CASE("ingest: two processes in one group refresh the cached feed of every user who liked, whichever consumed "
           "the like, and make none for a user who had none",
           "[clickhouse]") {

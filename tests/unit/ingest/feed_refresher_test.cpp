@@ -147,3 +147,15 @@ TEST_CASE("feed refresher: only the feeds a batch cached count as refreshed") {
   CHECK(recorder.last.refreshed == 3);
   CHECK(recorder.last.failed == 0);
 }
+
+TEST_CASE("feed refresher: an engagement is news within max_age_ms of its Kafka timestamp, always without a limit or a timestamp") {
+  using nf::ingest::engagement_is_recent;
+  const int64_t now = 1'700'000'000'000;
+  CHECK(engagement_is_recent(now, now, 10'000));
+  CHECK(engagement_is_recent(now - 10'000, now, 10'000));  // the limit itself is still news
+  CHECK_FALSE(engagement_is_recent(now - 10'001, now, 10'000));
+  CHECK_FALSE(engagement_is_recent(now - 3'600'000, now, 10'000));  // a backlog an hour deep
+  CHECK(engagement_is_recent(now + 5'000, now, 10'000));             // a producer's clock ahead of ours
+  CHECK(engagement_is_recent(now - 3'600'000, now, 0));              // 0: no limit
+  CHECK(engagement_is_recent(-1, now, 10'000));                      // no timestamp: taken as news
+}
