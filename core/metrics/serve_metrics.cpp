@@ -107,10 +107,15 @@ ServeMetrics::ServeMetrics(std::vector<std::string> routes, NowMs now_ms)
                                      .with({})),
       today_(request_duration_bounds()) {
   routes.emplace_back(kOtherRoute);
-  for (const auto& route : routes) route_durations_.emplace(route, &durations_.with({route}));
+  for (const auto& route : routes) {
+    auto series = std::make_unique<RouteSeries>();
+    series->name = route;
+    series->duration = &durations_.with({route});
+    routes_.emplace(route, std::move(series));
+  }
   // The four feed children exist from the start, so a dashboard sees 0 rather than nothing.
-  for (const char* algo : {"ranked", "timeline"})
-    for (const char* cached : {"false", "true"}) feed_requests_.with({algo, cached});
+  for (size_t a = 0; a < 2; ++a)
+    for (size_t c = 0; c < 2; ++c) feed_requests_by_[a][c] = &feed_requests_.with({a ? "timeline" : "ranked", c ? "true" : "false"});
   // Likewise every series of the families below; the hot paths then find theirs by index.
   const std::array<const char*, 3> algos = {"ranked", "timeline", "other"};
   for (size_t a = 0; a < algos.size(); ++a)
@@ -131,17 +136,24 @@ ServeMetrics::ServeMetrics(std::vector<std::string> routes, NowMs now_ms)
 }
 
 void ServeMetrics::record_request(std::string_view route, int status, double seconds) {
-  auto found = route_durations_.find(std::string(route));
-  if (found == route_durations_.end()) found = route_durations_.find(std::string(kOtherRoute));
-  found->second->observe(seconds);
-  const std::string code = status >= 100 && status <= 599 ? std::to_string(status) : "other";
-  requests_.with({found->first, code}).add();
-  today_.record_request(now_ms_(), found->first == kFeedRoute, seconds);
+  auto found = routes_.find(route);
+  if (found == routes_.end()) found = routes_.find(kOtherRoute);
+  RouteSeries& series = *found->second;
+  series.duration->observe(seconds);
+  const size_t slot = status >= 100 && status <= 599 ? static_cast<size_t>(status) : 0;
+  Counter* counter = series.by_status[slot].load(std::memory_order_acquire);
+  if (!counter) {
+    // Two threads may both look it up: the registry hands both the same counter.
+    counter = &requests_.with({series.name, slot ? std::to_string(slot) : "other"});
+    series.by_status[slot].store(counter, std::memory_order_release);
+  }
+  counter->add();
+  today_.record_request(now_ms_(), series.name == kFeedRoute, seconds);
 }
 
 void ServeMetrics::record_feed(std::string_view algo, bool cached, bool fallback, bool shared) {
-  const std::string algo_label = algo == "ranked" || algo == "timeline" ? std::string(algo) : "other";
-  feed_requests_.with({algo_label, cached ? "true" : "false"}).add();
+  if (algo == "ranked" || algo == "timeline") feed_requests_by_[algo == "ranked" ? 0 : 1][cached ? 1 : 0]->add();
+  else feed_requests_.with({"other", cached ? "true" : "false"}).add();
   if (fallback) feed_fallbacks_.add();
   if (algo == "ranked" && !cached && !shared) feed_rankings_.add();
   today_.record_feed(now_ms_(), cached, fallback);

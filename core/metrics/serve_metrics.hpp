@@ -4,8 +4,11 @@
 // takes no lock on the common path (a request of a known route and status).
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -103,7 +106,15 @@ class ServeMetrics {
   Gauge& ranked_percent_;
   Gauge& engagement_snapshot_posts_;
   // Made in the constructor and only read afterwards: lock-free lookups.
-  std::unordered_map<std::string, Histogram*> route_durations_;
+  // Per route: its duration histogram, and its request counters by status (100–599; [0]
+  // for any other), each found in the registry on first use and then read lock-free.
+  struct RouteSeries {
+    std::string name;
+    Histogram* duration = nullptr;
+    std::array<std::atomic<Counter*>, 600> by_status{};
+  };
+  std::map<std::string, std::unique_ptr<RouteSeries>, std::less<>> routes_;
+  std::array<std::array<Counter*, 2>, 2> feed_requests_by_{};  // [ranked, timeline][cached]
   std::array<std::array<Histogram*, 2>, 3> feed_duration_by_{};  // [ranked, timeline, other][cached]
   std::array<Counter*, kFeedSources.size()> served_by_source_{};
   std::array<std::array<Counter*, kEventActions.size()>, kFeedSources.size()> source_events_by_{};

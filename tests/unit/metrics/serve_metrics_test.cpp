@@ -165,6 +165,26 @@ TEST_CASE("metrics: serve counters from 4 threads sum exactly", "[metrics]") {
   CHECK(today["cache_hits"] == 2 * kPerThread);
 }
 
+TEST_CASE("metrics: a status's counter first used by 4 threads at once counts every request once", "[metrics]") {
+  m::ServeMetrics metrics(m::serve_routes(), [] { return kMorning; });
+  constexpr int kPerThread = 20'000;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&] {
+      for (int i = 0; i < kPerThread; ++i) {
+        metrics.record_request("/api/v1/events", i % 2 ? 202 : 429, 0.001);  // no counter before the first
+        metrics.record_request("/nowhere", 1000, 0.001);                     // other route, other code
+        metrics.record_feed("other", false, false);
+      }
+    });
+  for (auto& thread : threads) thread.join();
+  const auto text = metrics.render_prometheus();
+  CHECK_THAT(text, Catch::Contains("novafeed_http_requests_total{route=\"/api/v1/events\",code=\"202\"} 40000\n"));
+  CHECK_THAT(text, Catch::Contains("novafeed_http_requests_total{route=\"/api/v1/events\",code=\"429\"} 40000\n"));
+  CHECK_THAT(text, Catch::Contains("novafeed_http_requests_total{route=\"other\",code=\"other\"} 80000\n"));
+  CHECK_THAT(text, Catch::Contains("novafeed_feed_requests_total{algo=\"other\",cached=\"false\"} 80000\n"));
+}
+
 TEST_CASE("metrics: every series a dashboard plots exists from the start, at 0", "[metrics]") {
   m::ServeMetrics metrics(m::serve_routes(), [] { return kMorning; });
   const auto text = metrics.render_prometheus();
