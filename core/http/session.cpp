@@ -1,5 +1,6 @@
 #include "core/http/session.hpp"
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
@@ -38,7 +39,11 @@ constexpr auto kLingerTime = std::chrono::milliseconds(1000);
 }  // namespace
 
 Session::Session(Server::State& server, uint64_t id, tcp::socket&& socket)
-    : server_(server), id_(id), remote_(endpoint_text(socket)), stream_(std::move(socket)) {}
+    : server_(server),
+      id_(id),
+      remote_(endpoint_text(socket)),
+      socket_(std::move(socket)),
+      timer_(socket_.get_executor()) {}
 
 Session::~Session() {
   std::lock_guard lock(server_.mutex);
@@ -47,11 +52,41 @@ Session::~Session() {
 }
 
 void Session::start() {
-  net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->next_request(); });
+  net::dispatch(socket_.get_executor(), [self = shared_from_this()] { self->next_request(); });
+}
+
+void Session::expires_after(Clock::duration timeout) {
+  deadline_ = Clock::now() + timeout;
+  if (!timer_armed_ || deadline_ < armed_for_) arm_timer();
+}
+
+void Session::ensure_timer() {
+  if (!timer_armed_) arm_timer();
+}
+
+void Session::arm_timer() {
+  // At most read_timeout ahead: a request's read deadline, set at its first byte, then
+  // never comes before the armed time, so a keep-alive request re-arms nothing.
+  armed_for_ = std::min(deadline_, Clock::now() + server_.options.read_timeout);
+  timer_armed_ = true;
+  const uint64_t generation = ++timer_generation_;
+  timer_.expires_at(armed_for_);  // cancels a wait armed before (its handler sees an old generation)
+  timer_.async_wait([self = shared_from_this(), generation](beast::error_code ec) {
+    if (generation != self->timer_generation_) return;  // armed again since: that wait is the live one
+    self->timer_armed_ = false;
+    if (ec || self->phase_ == Phase::closed) return;  // cancelled by close()
+    if (Clock::now() < self->deadline_) return self->arm_timer();  // moved on since
+    // A handler at work has no socket operation to end; its answer sets a new deadline.
+    if (self->phase_ == Phase::handling) return;
+    self->timed_out_ = true;
+    beast::error_code ignored;
+    self->socket_.cancel(ignored);
+  });
 }
 
 void Session::on_server_stop() {
-  if (phase_ == Phase::idle) stream_.cancel();
+  beast::error_code ignored;
+  if (phase_ == Phase::idle) socket_.cancel(ignored);
 }
 
 void Session::next_request() {
@@ -66,24 +101,25 @@ void Session::next_request() {
     return parse();
   }
   phase_ = Phase::idle;
-  stream_.expires_after(server_.options.idle_timeout);
+  expires_after(server_.options.idle_timeout);
   read_some();
 }
 
 void Session::begin_reading() {
   phase_ = Phase::reading;
-  stream_.expires_after(server_.options.read_timeout);
+  expires_after(server_.options.read_timeout);
 }
 
 void Session::read_some() {
-  stream_.async_read_some(buffer_.prepare(kReadChunk),
+  ensure_timer();  // a read started past the deadline is cut at once
+  socket_.async_read_some(buffer_.prepare(kReadChunk),
                           [self = shared_from_this()](beast::error_code ec, size_t n) { self->on_read(ec, n); });
 }
 
 void Session::on_read(beast::error_code ec, size_t bytes) {
   buffer_.commit(bytes);
   if (ec) {
-    if (ec == beast::error::timeout && phase_ == Phase::reading)
+    if (timed_out_ && phase_ == Phase::reading)
       spdlog::debug("http: {} did not send a whole request within {} ms; closing", remote_,
                     server_.options.read_timeout.count());
     return close();
@@ -115,7 +151,8 @@ bool Session::expects_continue() const {
 void Session::send_continue() {
   continue_sent_ = true;
   static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-  net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
+  ensure_timer();  // still the request's read deadline
+  net::async_write(socket_, net::buffer(kContinue.data(), kContinue.size()),
                    [self = shared_from_this()](beast::error_code ec, size_t) {
                      if (ec) return self->close();
                      self->parse();
@@ -191,7 +228,7 @@ void Session::handle() {
       self->server_.observe(*shared, response, Clock::now() - received_at);
       auto head = serialize_head(response);
       auto body = std::move(response.body);
-      net::post(self->stream_.get_executor(), [self, head = std::move(head), body = std::move(body)]() mutable {
+      net::post(self->socket_.get_executor(), [self, head = std::move(head), body = std::move(body)]() mutable {
         self->write(std::move(head), std::move(body), false);
       });
     }));
@@ -208,8 +245,8 @@ void Session::write(std::string head, std::string body, bool linger) {
   const std::string_view end = connection_trailer(keep, http10_);
   const std::array<net::const_buffer, 3> buffers{net::buffer(out_head_), net::buffer(end.data(), end.size()),
                                                  net::buffer(out_body_)};
-  stream_.expires_after(server_.options.idle_timeout);
-  net::async_write(stream_, buffers, [self = shared_from_this(), keep, linger](beast::error_code ec, size_t) {
+  expires_after(server_.options.idle_timeout);
+  net::async_write(socket_, buffers, [self = shared_from_this(), keep, linger](beast::error_code ec, size_t) {
     self->out_body_.clear();
     if (ec) return self->close();
     if (linger) return self->linger();
@@ -221,14 +258,15 @@ void Session::write(std::string head, std::string body, bool linger) {
 void Session::linger() {
   phase_ = Phase::closing;
   beast::error_code ignored;
-  stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-  stream_.expires_after(kLingerTime);
+  socket_.shutdown(tcp::socket::shutdown_send, ignored);
+  expires_after(kLingerTime);
   discard();
 }
 
 void Session::discard() {
   buffer_.clear();
-  stream_.async_read_some(buffer_.prepare(kReadChunk), [self = shared_from_this()](beast::error_code ec, size_t) {
+  ensure_timer();
+  socket_.async_read_some(buffer_.prepare(kReadChunk), [self = shared_from_this()](beast::error_code ec, size_t) {
     if (ec) return self->close();
     self->discard();
   });
@@ -238,8 +276,9 @@ void Session::close() {
   if (phase_ == Phase::closed) return;
   phase_ = Phase::closed;
   beast::error_code ignored;
-  stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-  stream_.close();
+  socket_.shutdown(tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+  timer_.cancel();
 }
 
 }  // namespace nf::http

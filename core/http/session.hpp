@@ -12,7 +12,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/core/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <condition_variable>
@@ -75,7 +75,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   ~Session();
 
-  net::any_io_executor executor() { return stream_.get_executor(); }
+  net::any_io_executor executor() { return socket_.get_executor(); }
 
   void start();
 
@@ -119,10 +119,27 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void close();
 
+  // The connection's one deadline, moved by every phase (idle, reading, writing, linger)
+  // at the cost of a clock read: a single timer, armed when none is (or for a deadline
+  // earlier than it), fires at the time it was armed for and re-arms itself when the
+  // deadline moved on since; past the deadline it cancels the socket's operation (which
+  // ends with operation_aborted, timed_out_ set). beast::tcp_stream re-armed a timer for
+  // every read and every write: a visible share of a cache hit's CPU.
+  void expires_after(std::chrono::steady_clock::duration timeout);
+  // Before each socket operation: the timer runs whenever one is pending (one that fired
+  // between two reads of a request is armed again, at the passed deadline: it fires at once).
+  void ensure_timer();
+  void arm_timer();
+
   Server::State& server_;
   const uint64_t id_;
   const std::string remote_;
-  beast::tcp_stream stream_;
+  tcp::socket socket_;
+  net::steady_timer timer_;
+  std::chrono::steady_clock::time_point deadline_{}, armed_for_{};
+  uint64_t timer_generation_ = 0;
+  bool timer_armed_ = false;
+  bool timed_out_ = false;
   beast::flat_buffer buffer_;  // reused for every request of the connection
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   Phase phase_ = Phase::idle;
