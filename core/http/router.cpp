@@ -90,48 +90,50 @@ std::optional<Response> Router::try_inline(const Request& request) const {
   }
 }
 
-std::optional<Response> Router::unrouted(const Request& request) const {
+std::variant<const Router::Route*, Response> Router::route_for(const Request& request) const {
   const auto route = routes_.find(request.path);
   if (route == routes_.end())
     return error_response(404, "not_found", "no endpoint " + request.path + " (see docs/openapi.yaml)");
   if (route->second.by_method.count(request.method) || route->second.async_by_method.count(request.method))
-    return std::nullopt;
+    return &route->second;
   auto response = error_response(405, "method_not_allowed",
                                  request.method + " is not allowed on " + request.path + "; use " + route->second.allow);
   response.headers.emplace_back("Allow", route->second.allow);
   return response;
 }
 
-Response Router::dispatch(const Request& request) const {
-  if (auto refused = unrouted(request)) return std::move(*refused);
-  const auto& route = routes_.find(request.path)->second;
-  const auto handler = route.by_method.find(request.method);
-  if (handler == route.by_method.end()) {
-    // An asynchronous route, answered here by waiting for it.
-    std::promise<Response> answer;
-    auto future = answer.get_future();
-    dispatch(request, Respond([&answer](Response response) { answer.set_value(std::move(response)); }));
-    return future.get();
-  }
+Response Router::run(const Handler& handler, const Request& request) {
   try {
-    return handler->second(request);
+    return handler(request);
   } catch (...) {
     return answer_for(request, std::current_exception());
   }
 }
 
+Response Router::dispatch(const Request& request) const {
+  auto found = route_for(request);
+  if (auto* refused = std::get_if<Response>(&found)) return std::move(*refused);
+  const Route& route = *std::get<const Route*>(found);
+  if (const auto handler = route.by_method.find(request.method); handler != route.by_method.end())
+    return run(handler->second, request);
+  // An asynchronous route, answered here by waiting for it.
+  std::promise<Response> answer;
+  auto future = answer.get_future();
+  dispatch(request, Respond([&answer](Response response) { answer.set_value(std::move(response)); }));
+  return future.get();
+}
+
 void Router::dispatch(const Request& request, const Respond& respond) const {
-  if (auto refused = unrouted(request)) return respond(std::move(*refused));
-  const auto& route = routes_.find(request.path)->second;
-  if (const auto handler = route.async_by_method.find(request.method); handler != route.async_by_method.end()) {
-    try {
-      handler->second(request, respond);
-    } catch (...) {
-      respond(answer_for(request, std::current_exception()));  // ignored if it answered already
-    }
-    return;
+  auto found = route_for(request);
+  if (auto* refused = std::get_if<Response>(&found)) return respond(std::move(*refused));
+  const Route& route = *std::get<const Route*>(found);
+  if (const auto handler = route.by_method.find(request.method); handler != route.by_method.end())
+    return respond(run(handler->second, request));
+  try {
+    route.async_by_method.find(request.method)->second(request, respond);
+  } catch (...) {
+    respond(answer_for(request, std::current_exception()));  // ignored if it answered already
   }
-  respond(dispatch(request));
 }
 
 std::string_view Router::route_of(const Request& request) const {

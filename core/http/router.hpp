@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 
 #include "core/http/message.hpp"
 
@@ -67,9 +68,11 @@ class Router {
     std::map<std::string, InlineHandler, std::less<>> inline_by_method;
     std::string allow;  // "GET, POST"
   };
-  // The route's answer for what no handler of `request.method` serves (404, 405), or
-  // nullopt when one does.
-  std::optional<Response> unrouted(const Request& request) const;
+  // The route with a handler (plain or asynchronous) for `request.method`, or the answer
+  // when there is none (404, 405).
+  std::variant<const Route*, Response> route_for(const Request& request) const;
+  // A plain handler's answer, its exception answered as the client should see it.
+  static Response run(const Handler& handler, const Request& request);
   static void update_allow(Route& route);
 
   std::map<std::string, Route, std::less<>> routes_;

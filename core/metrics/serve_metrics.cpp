@@ -110,6 +110,7 @@ ServeMetrics::ServeMetrics(std::vector<std::string> routes, NowMs now_ms)
   for (const auto& route : routes) {
     auto series = std::make_unique<RouteSeries>();
     series->name = route;
+    series->feed = route == kFeedRoute;
     series->duration = &durations_.with({route});
     routes_.emplace(route, std::move(series));
   }
@@ -148,7 +149,7 @@ void ServeMetrics::record_request(std::string_view route, int status, double sec
     series.by_status[slot].store(counter, std::memory_order_release);
   }
   counter->add();
-  today_.record_request(now_ms_(), series.name == kFeedRoute, seconds);
+  today_.record_request(now_ms_(), series.feed, seconds);
 }
 
 void ServeMetrics::record_feed(std::string_view algo, bool cached, bool fallback, bool shared) {

@@ -110,6 +110,7 @@ class ServeMetrics {
   // for any other), each found in the registry on first use and then read lock-free.
   struct RouteSeries {
     std::string name;
+    bool feed = false;  // kFeedRoute: its latency makes today's p95
     Histogram* duration = nullptr;
     std::array<std::atomic<Counter*>, 600> by_status{};
   };

@@ -111,6 +111,12 @@ http::Response get_suggested_users(Backend& backend, const http::Request& reques
   return http::json_response(200, discover::to_json(list));
 }
 
+// Kafka did not take the batch (known down before, or its acknowledgement failed): 503.
+http::Response events_unavailable(Backend& backend, const Error& e) {
+  backend.metrics->record_events_unavailable();
+  return http::error_from(e, backend.retry_after_s);
+}
+
 // Asynchronous: the worker parses, deduplicates and hands the events to Kafka, then is free;
 // the 202 (or the 503) is sent from the producer's report thread once Kafka answered.
 void post_events(Backend& backend, const http::Request& request, int64_t now_ms, const http::Respond& respond) {
@@ -120,10 +126,7 @@ void post_events(Backend& backend, const http::Request& request, int64_t now_ms,
   try {
     backend.intake->submit(caller.user_id, request.body, now_ms,
                            [&backend, respond, sources = std::move(sources)](events::Intake::Outcome outcome) {
-                             if (outcome.unavailable) {
-                               backend.metrics->record_events_unavailable();
-                               return respond(http::error_from(*outcome.unavailable, backend.retry_after_s));
-                             }
+                             if (outcome.unavailable) return respond(events_unavailable(backend, *outcome.unavailable));
                              const auto& result = outcome.result;
                              backend.metrics->record_events(result.accepted, result.duplicates);
                              for (const auto& rejection : result.rejected)
@@ -134,8 +137,7 @@ void post_events(Backend& backend, const http::Request& request, int64_t now_ms,
   } catch (const Error& e) {
     if (e.code() == ExitCode::usage) backend.metrics->record_rejected(e.reason());  // the whole request refused
     if (e.code() != ExitCode::unreachable) throw;
-    backend.metrics->record_events_unavailable();
-    respond(http::error_from(e, backend.retry_after_s));
+    respond(events_unavailable(backend, e));
   }
 }
 
