@@ -401,6 +401,9 @@ TEST_CASE("rebalance: serve --with-ingest fenced by another process's instance i
   INFO("serve's log:\n" << serve.stderr_text());
   REQUIRE(seen_fenced);
   CHECK(serve.running());
+  // /readyz checks at most once a second: its report may predate the fence for that long.
+  eventually(5s, [&] { return Json::parse(get("/readyz").body).at("dependencies").at("ingest").at("state") == "down"; },
+             250ms);
   const auto readyz = get("/readyz");
   CHECK(readyz.status == 200);  // the feed does not need the ingest: still in rotation
   ready = Json::parse(readyz.body);
